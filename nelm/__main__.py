@@ -1,0 +1,3 @@
+from nelm.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,457 @@
+"""The command line: parses arguments, calls the queries, hands results to the renderers."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from nelm import __version__
+from nelm.errors import EvidenceError, ExitCode, NelmError, UsageError
+from nelm.output import FORMATS, Output
+from nelm.render import Column, Result, emit, select
+
+EXIT_CODES = """Exit codes: 0 success (also when nothing matches), 1 invalid evidence or another
+data/runtime error, 2 usage error (unknown command, option, modality, outcome, field or format),
+130 interrupted."""
+
+app = typer.Typer(
+    name="nelm",
+    help="Explore the published evidence on treatments for neuroendocrine tumour liver metastases.\n\n"
+    "Every figure comes with its source. Not a substitute for clinical judgement.",
+    epilog="Examples: nelm list | nelm compare tace rfa | nelm studies -m y90 -f json\n\n" + EXIT_CODES,
+    no_args_is_help=True,
+    add_completion=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+# -- shared options --------------------------------------------------------------------------
+def _evidence_dir() -> Path:
+    from nelm.load import shipped_dir
+
+    return shipped_dir()
+
+
+def _complete_modality(incomplete: str) -> list[str]:
+    """Modality ids from file names: no YAML is parsed on TAB."""
+    skip = {"outcomes", "bibliography", "background"}
+    try:
+        names = sorted(
+            p.stem
+            for p in _evidence_dir().glob("*.yaml")
+            if p.stem not in skip and "-" not in p.stem or p.stem == "ethanol-injection"
+        )
+    except OSError:
+        return []
+    return [n for n in names if n.startswith(incomplete.lower())]
+
+
+def _complete_outcome(incomplete: str) -> list[str]:
+    from nelm import yamlsafe
+
+    try:
+        doc = yamlsafe.read(str(_evidence_dir() / "outcomes.yaml"))
+        ids = [o["id"] for o in doc.get("outcomes", []) if isinstance(o, dict) and isinstance(o.get("id"), str)]
+    except (OSError, yamlsafe.YamlProblem, AttributeError):
+        return []
+    return [i for i in ids if i.startswith(incomplete.lower())]
+
+
+def _check_format(value: str) -> str:
+    key = value.lower()
+    if key not in FORMATS:
+        from nelm.query import suggest
+
+        raise UsageError(f"unknown format '{value}'", suggest(key, FORMATS) or f"choose from: {', '.join(FORMATS)}")
+    return key
+
+
+Format = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        help=f"Output format: {', '.join(FORMATS)}. auto = table on a terminal, tab-separated text when piped.",
+        metavar="FORMAT",
+    ),
+]
+Fields = Annotated[
+    Optional[str], typer.Option("--fields", help="Comma-separated fields to show (columns; keys in JSON).")
+]
+NoHeaders = Annotated[bool, typer.Option("--no-headers", help="Omit the header line of tabular formats.")]
+NoColor = Annotated[bool, typer.Option("--no-color", help="No colour, even on a terminal.")]
+
+
+def _load() -> Any:
+    from nelm.load import load
+
+    return load()
+
+
+def _render(
+    result: Result, fmt: str, fields: str | None, no_headers: bool, no_color: bool, empty: str = "nothing matches"
+) -> None:
+    fmt = _check_format(fmt)
+    out = Output.from_env(no_color=no_color)
+    result = select(result, fields)
+    if not result.rows:
+        out.note(empty)
+    emit(out, result, fmt, headers=not no_headers)
+
+
+# -- commands --------------------------------------------------------------------------------
+@app.command("list", epilog="Example: nelm list | nelm list -f json")
+def list_cmd(
+    fmt: Format = "auto", fields: Fields = None, no_headers: NoHeaders = False, no_color: NoColor = False
+) -> None:
+    """List the treatment modalities with a one-line summary, studies and patients."""
+    from nelm import query
+
+    ev = _load()
+    rows = query.list_rows(ev)
+    cols = [
+        Column("id", "Modality"),
+        Column("name", "Name"),
+        Column("studies", "Studies", True),
+        Column("patients", "Patients", True, lambda r: (">=" if r["patients_incomplete"] else "") + str(r["patients"])),
+        Column("summary", "Summary"),
+    ]
+    _render(Result("list", cols, rows, "NELM treatment modalities"), fmt, fields, no_headers, no_color)
+
+
+@app.command("show", epilog="Example: nelm show y90 | nelm show resection -f json")
+def show_cmd(
+    modality: Annotated[
+        str, typer.Argument(help="Modality id or alias (e.g. tace, y90, surgery).", autocompletion=_complete_modality)
+    ],
+    fmt: Format = "auto",
+    fields: Fields = None,
+    no_headers: NoHeaders = False,
+    no_color: NoColor = False,
+) -> None:
+    """Show one modality's full profile: summary, indications, contraindications, every finding and source."""
+    from nelm import query
+
+    ev = _load()
+    m = query.resolve(ev, modality)
+    cols = [Column("section", "Section"), Column("text", "Text"), Column("source", "Source")]
+    result = Result("show", cols, query.profile_rows(ev, m), m.name, json_rows=[query.profile(ev, m)])
+    _render(result, fmt, fields, no_headers, no_color)
+
+
+@app.command("compare", epilog="Example: nelm compare tace rfa | nelm compare y90 tace --outcome os --detail")
+def compare_cmd(
+    modalities: Annotated[
+        list[str], typer.Argument(help="Two or more modality ids or aliases.", autocompletion=_complete_modality)
+    ],
+    outcome: Annotated[
+        Optional[list[str]],
+        typer.Option("--outcome", "-o", help="Only this outcome (repeatable).", autocompletion=_complete_outcome),
+    ] = None,
+    detail: Annotated[bool, typer.Option("--detail", help="Every study's figure with definition and design.")] = False,
+    fmt: Format = "auto",
+    fields: Fields = None,
+    no_headers: NoHeaders = False,
+    no_color: NoColor = False,
+) -> None:
+    """Compare modalities side by side: one column per modality, one row per outcome."""
+    from nelm import query
+
+    ev = _load()
+    mods = []
+    for name in modalities:
+        m = query.resolve(ev, name)
+        if m not in mods:
+            mods.append(m)
+    if len(mods) < 2:
+        raise UsageError("compare needs at least two different modalities", "e.g. nelm compare tace rfa")
+    outcomes = [query.resolve_outcome(ev, o) for o in outcome] if outcome else None
+    rows = query.compare(ev, mods, outcomes, detail)
+    cols = [Column("row", "")] + [Column(m.id, m.name) for m in mods]
+    _render(
+        Result("compare", cols, rows, "Comparison: " + " vs ".join(m.name for m in mods)),
+        fmt,
+        fields,
+        no_headers,
+        no_color,
+        "no figures for these outcomes",
+    )
+
+
+@app.command(
+    "studies",
+    epilog="Examples: nelm studies -m tace --design prospective | "
+    "nelm studies --outcome os --min-n 50 --sort n --reverse -f json",
+)
+def studies_cmd(
+    modality: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--modality", "-m", help="Modality (repeatable; aliases work).", autocompletion=_complete_modality
+        ),
+    ] = None,
+    outcome: Annotated[
+        Optional[list[str]],
+        typer.Option("--outcome", "-o", help="Outcome id (repeatable).", autocompletion=_complete_outcome),
+    ] = None,
+    tumor: Annotated[
+        Optional[list[str]], typer.Option("--tumor", help="Tumour type: carcinoid, small-bowel, pancreatic, mixed, ...")
+    ] = None,
+    design: Annotated[
+        Optional[list[str]],
+        typer.Option("--design", help="Design: rct, prospective, retrospective, systematic-review, ..."),
+    ] = None,
+    min_n: Annotated[Optional[int], typer.Option("--min-n", min=0, help="At least this many patients.")] = None,
+    since: Annotated[Optional[int], typer.Option("--since", help="Published in or after this year.")] = None,
+    until: Annotated[Optional[int], typer.Option("--until", help="Published in or before this year.")] = None,
+    text: Annotated[
+        Optional[str], typer.Option("--text", help="Case-insensitive substring of the study's text.")
+    ] = None,
+    sort: Annotated[
+        Optional[str], typer.Option("--sort", help="Sort by this field (e.g. n, year, value, loe).")
+    ] = None,
+    reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the sort.")] = False,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=0, help="At most this many rows.")] = None,
+    fmt: Format = "auto",
+    fields: Fields = None,
+    no_headers: NoHeaders = False,
+    no_color: NoColor = False,
+) -> None:
+    """One row per study finding, filtered and sorted."""
+    from nelm import query
+
+    ev = _load()
+    flt = query.StudyFilter(
+        modalities=tuple(query.resolve(ev, m).id for m in modality or ()),
+        outcomes=tuple(query.resolve_outcome(ev, o) for o in outcome or ()),
+        tumors=tuple(tumor or ()),
+        designs=tuple(design or ()),
+        min_n=min_n,
+        since=since,
+        until=until,
+        text=text,
+    )
+    rows = query.study_rows(ev, flt)
+    result = Result("studies", STUDY_COLUMNS, rows, "Study findings")
+    if sort:
+        if sort not in result.fields():
+            raise UsageError(
+                f"unknown sort field '{sort}'",
+                query.suggest(sort, result.fields()) or f"choose from: {', '.join(result.fields())}",
+            )
+        rows = query.sort_rows(rows, sort, reverse)
+    elif reverse:
+        rows.reverse()
+    result.rows = rows[:limit] if limit is not None else rows
+    _render(result, fmt, fields, no_headers, no_color, "no study findings match")
+
+
+STUDY_COLUMNS = [
+    Column("modality", "Modality"),
+    Column("outcome", "Outcome"),
+    Column("figure", "Figure"),
+    Column("design", "Design"),
+    Column("loe", "LoE", True),
+    Column("year", "Year", True),
+    Column("study", "Study"),
+]
+
+
+@app.command("outcomes", epilog="Examples: nelm outcomes | nelm outcomes symptom-response")
+def outcomes_cmd(
+    outcome: Annotated[
+        Optional[str],
+        typer.Argument(help="An outcome id; omit to list the vocabulary.", autocompletion=_complete_outcome),
+    ] = None,
+    fmt: Format = "auto",
+    fields: Fields = None,
+    no_headers: NoHeaders = False,
+    no_color: NoColor = False,
+) -> None:
+    """The outcome vocabulary, or every modality's figures for one outcome, best first."""
+    from nelm import query
+
+    ev = _load()
+    if outcome is None:
+        cols = [
+            Column("id", "Outcome"),
+            Column("label", "Label"),
+            Column("kind", "Kind"),
+            Column("unit", "Unit"),
+            Column("category", "Category"),
+            Column("findings", "Findings", True),
+        ]
+        _render(
+            Result("outcomes", cols, query.outcome_rows(ev), "Outcome vocabulary"), fmt, fields, no_headers, no_color
+        )
+        return
+    oid = query.resolve_outcome(ev, outcome)
+    cols = [
+        Column("modality", "Modality"),
+        Column("figure", "Figure"),
+        Column("design", "Design"),
+        Column("loe", "LoE", True),
+        Column("definition", "Definition"),
+    ]
+    _render(
+        Result("outcomes", cols, query.outcome_figures(ev, oid), ev.outcomes[oid].label),
+        fmt,
+        fields,
+        no_headers,
+        no_color,
+        f"no figures recorded for {oid}",
+    )
+
+
+@app.command("search", epilog="Example: nelm search abscess | nelm search 'carcinoid crisis' -f json")
+def search_cmd(
+    text: Annotated[str, typer.Argument(help="Text to find (case-insensitive).")],
+    fmt: Format = "auto",
+    fields: Fields = None,
+    no_headers: NoHeaders = False,
+    no_color: NoColor = False,
+) -> None:
+    """Full-text search over summaries, indications, statements, findings, notes and reference titles."""
+    from nelm import query
+
+    if not text.strip():
+        raise UsageError("search text is empty", "e.g. nelm search abscess")
+    ev = _load()
+    cols = [Column("where", "Where"), Column("field", "Field"), Column("text", "Text"), Column("location", "Location")]
+    _render(
+        Result("search", cols, query.search(ev, text), f"Search: {text}"),
+        fmt,
+        fields,
+        no_headers,
+        no_color,
+        f"no matches for '{text}'",
+    )
+
+
+@app.command("refs", epilog="Example: nelm refs tace rfa | nelm refs -f csv > refs.csv")
+def refs_cmd(
+    modalities: Annotated[
+        Optional[list[str]], typer.Argument(help="Modalities (default: all).", autocompletion=_complete_modality)
+    ] = None,
+    fmt: Format = "auto",
+    fields: Fields = None,
+    no_headers: NoHeaders = False,
+    no_color: NoColor = False,
+) -> None:
+    """The sources behind the figures, numbered, in Vancouver style."""
+    from nelm import query
+
+    ev = _load()
+    mods = [query.resolve(ev, m) for m in modalities] if modalities else None
+    cols = [Column("number", "#", True), Column("citation", "Reference"), Column("url", "Read at")]
+    _render(Result("refs", cols, query.ref_rows(ev, mods), "References"), fmt, fields, no_headers, no_color)
+
+
+@app.command("validate", epilog="Example: nelm validate | nelm validate my-overlay/ extra.yaml")
+def validate_cmd(
+    paths: Annotated[
+        Optional[list[Path]], typer.Argument(help="Files or folders (default: the shipped evidence).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
+) -> None:
+    """Check evidence files: structure, types, ranges and cross-references. Exit 1 when any problem is found."""
+    from nelm.load import build
+
+    evidence, problems = build(list(paths) if paths else None)
+    if problems:
+        raise EvidenceError(problems)
+    if not quiet:
+        studies = evidence.studies()
+        Output.from_env().note(
+            f"ok: {len(evidence.files)} files, {len(evidence.treatments)} modalities, {len(studies)} studies, "
+            f"{sum(len(s.findings) for s in studies)} findings, {len(evidence.sources)} sources"
+        )
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"nelm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Explore the published evidence on treatments for neuroendocrine tumour liver metastases."""
+
+
+# -- the one error boundary ------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; every expected failure becomes one line on stderr and an exit code."""
+    from typer import _click
+
+    try:
+        sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        pass
+    debug = bool(os.environ.get("NELM_DEBUG"))
+    try:
+        command = typer.main.get_command(app)
+        rc = command.main(args=argv, prog_name="nelm", standalone_mode=False)
+        sys.stdout.flush()
+        return rc if isinstance(rc, int) else ExitCode.OK
+    except EvidenceError as e:
+        for p in e.problems:
+            sys.stderr.write(f"{p}\n")
+        return _fail(e)
+    except NelmError as e:
+        return _fail(e)
+    except _click.exceptions.NoArgsIsHelpError as e:
+        sys.stderr.write(e.ctx.get_help() + "\n" if e.ctx else "")
+        return ExitCode.USAGE
+    except _click.exceptions.UsageError as e:
+        hint = f"see 'nelm {e.ctx.info_name if e.ctx and e.ctx.parent else ''} --help'".replace("  ", " ")
+        return _fail(UsageError(_first_line(e.format_message()), hint))
+    except typer.Abort:
+        return ExitCode.INTERRUPTED
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return ExitCode.DATA
+    except SystemExit as e:  # Click/Typer exit on a closed pipe
+        _silence_stdout()
+        return e.code if isinstance(e.code, int) else ExitCode.DATA
+    except Exception as e:  # noqa: BLE001 - the boundary of last resort
+        if debug:
+            raise
+        return _fail(
+            NelmError(f"internal error: {type(e).__name__}: {e}", "please report it; NELM_DEBUG=1 shows the traceback")
+        )
+
+
+def _first_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fail(e: NelmError) -> int:
+    hint = f" ({e.hint})" if e.hint else ""
+    try:
+        sys.stderr.write(f"nelm: error: {e.message}{hint}\n")
+    except OSError:
+        pass
+    return int(e.exit_code)
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so the interpreter's final flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

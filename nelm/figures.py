@@ -1,0 +1,164 @@
+"""Figures as text and as JSON-ready records: one place decides how a number is shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nelm.model import Evidence, Finding, Source, Study
+
+_QUAL = {"approx": "~", "up-to": "up to ", "at-least": ">=", "more-than": ">", "less-than": "<"}
+_UNIT_SHORT = {"months": "mo", "years": "y", "weeks": "wk", "days": "d", "hours": "h", "%": "%"}
+_STAT_WORD = {
+    "median": "median ",
+    "mean": "mean ",
+    "hazard-ratio": "HR ",
+    "odds-ratio": "OR ",
+    "relative-risk": "RR ",
+    "count": "",
+}
+
+
+def num(x: float | int) -> str:
+    """A number as printed: no trailing .0, no rounding beyond what was recorded."""
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x) if isinstance(x, float) else str(x)
+
+
+def value_text(f: Finding) -> str:
+    """'83%', '75-100%', '~50%', 'median 3.9 y', '11 +/- 2.3 mo'."""
+    if f.value is None:
+        return "p=" + num(f.p) if f.p is not None else "no figure"
+    unit = _UNIT_SHORT.get(f.unit or "", f" {f.unit}" if f.unit and f.unit != "ratio" else "")
+    if unit and unit != "%" and not unit.startswith(" "):
+        unit = " " + unit
+    v = f"{num(f.value[0])}-{num(f.value[1])}" if isinstance(f.value, tuple) else num(f.value)
+    text = f"{_STAT_WORD.get(f.stat, '')}{_QUAL.get(f.qualifier or '', '')}{v}"
+    if f.spread is not None:
+        text += f" +/- {num(f.spread)}"
+    return text + unit
+
+
+def n_text(n: int | None, qualifier: str | None) -> str:
+    if n is None:
+        return ""
+    return f"n{_QUAL.get(qualifier or '', '=').strip() or '='}{n}" if qualifier else f"n={n}"
+
+
+def citation(ev: Evidence, study: Study) -> str:
+    """Short citation: 'Musunuru 2006', 'PDQ 2014 [22]', 'Henn 2003 via Mohan 2015'."""
+    src = ev.sources.get(study.source)
+    text = src.label if src else study.source
+    if study.via and study.via != study.source:
+        via = ev.sources.get(study.via)
+        text += f" via {via.label if via else study.via}"
+    if study.cites:
+        text += f" {study.cites}"
+    return text
+
+
+def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False) -> str:
+    """One finding as a compact line, e.g. '3y: 83% (n=13; p=0.01; Musunuru 2006)'."""
+    head = f"{f.timepoint}: " if f.timepoint else ""
+    arm = study.arm(f.arm)
+    parts = []
+    if f.n is not None:
+        parts.append(n_text(f.n, f.n_qualifier))
+    elif arm and arm.n is not None:
+        parts.append(n_text(arm.n, None))
+    elif study.n is not None and not study.arms:
+        parts.append(n_text(study.n, study.n_qualifier))
+    if f.ci:
+        parts.append(f"{round(f.ci_level * 100):g}% CI {num(f.ci[0])}-{num(f.ci[1])}")
+    if f.p is not None and f.value is not None:
+        parts.append(f"p={num(f.p)}" if not f.p_qualifier else f"p{_QUAL[f.p_qualifier].strip()}{num(f.p)}")
+    parts.append(citation(ev, study))
+    text = f"{head}{value_text(f)} ({'; '.join(parts)})"
+    if f.vs:
+        other = study.arm(f.vs)
+        twin = next(
+            (
+                g
+                for g in study.findings
+                if g.arm == f.vs and g.outcome == f.outcome and g.timepoint == f.timepoint and g.value is not None
+            ),
+            None,
+        )
+        text += " vs " + (f"{value_text(twin)} " if twin else "") + (other.label if other else f.vs)
+    if arm and (detail or len(study.arms) > 1):
+        text = f"{arm.label}: {text}"
+    if detail:
+        extra = [x.rstrip(".") for x in (f.definition, f.criteria and f"criteria: {f.criteria}", f.note) if x]
+        extra.append(f"{study.design}, LoE {study.loe}" if study.loe else study.design)
+        text += " - " + "; ".join(extra)
+    return text
+
+
+def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
+    """A finding as a flat JSON-ready record (numbers stay numbers, missing values are None)."""
+    src: Source | None = ev.sources.get(study.source)
+    pair = isinstance(f.value, tuple)
+    return {
+        "study": study.id,
+        "modalities": list(f.modalities),
+        "outcome": f.outcome,
+        "stat": f.stat,
+        "value": f.value[0] if pair else f.value,  # type: ignore[index]
+        "value_max": f.value[1] if pair else None,  # type: ignore[index]
+        "qualifier": f.qualifier,
+        "unit": f.unit,
+        "timepoint": f.timepoint,
+        "n": f.n,
+        "n_qualifier": f.n_qualifier,
+        "events": f.events,
+        "ci_low": f.ci[0] if f.ci else None,
+        "ci_high": f.ci[1] if f.ci else None,
+        "p": f.p,
+        "arm": f.arm,
+        "vs": f.vs,
+        "criteria": f.criteria,
+        "definition": f.definition,
+        "note": f.note,
+        "figure": figure_text(ev, study, f),
+        "citation": citation(ev, study),
+        "source": study.source,
+        "via": study.via,
+        "year": src.year if src else None,
+        "design": study.design,
+        "loe": study.loe,
+        "study_n": study.n,
+        "tumor_types": list(study.tumor_types),
+        "pmid": src.pmid if src else None,
+        "doi": src.doi if src else None,
+        "url": src.url if src else None,
+        "location": str(f.loc) if f.loc else None,
+    }
+
+
+def vancouver(src: Source) -> str:
+    """A Vancouver-style reference a clinician can paste."""
+    authors = list(src.authors[:6])
+    names = ", ".join(authors)
+    if src.et_al or len(src.authors) > 6:
+        names = f"{names}, et al" if names else "et al"
+    title = src.title.rstrip(".")
+    parts = [names + "." if names else "", title if title.endswith(("?", "!")) else title + "."]
+    venue = src.journal or src.publisher
+    if src.journal:
+        tail = f"{src.journal}. {src.year or ''}"
+        if src.volume:
+            tail += f";{src.volume}"
+            if src.issue:
+                tail += f"({src.issue})"
+        if src.pages:
+            tail += f":{src.pages}"
+        parts.append(tail.rstrip() + ".")
+    elif venue:
+        parts.append(f"{venue}; {src.year}." if src.year else f"{venue}.")
+    if src.doi:
+        parts.append(f"doi:{src.doi}.")
+    if src.pmid:
+        parts.append(f"PMID: {src.pmid}.")
+    if not (src.doi or src.pmid) and src.url:
+        parts.append(f"Available from: {src.url}")
+    return " ".join(p for p in parts if p)

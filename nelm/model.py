@@ -1,0 +1,180 @@
+"""The in-memory evidence model: plain, frozen, typed records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Number = int | float
+Value = Number | tuple[Number, Number] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Loc:
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: str
+    type: str
+    title: str
+    year: int | None = None
+    authors: tuple[str, ...] = ()
+    et_al: bool = False
+    journal: str | None = None
+    publisher: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    pmid: str | None = None
+    doi: str | None = None
+    pmcid: str | None = None
+    url: str | None = None
+    seed: str | None = None
+    read: str | None = None
+    short: str | None = None
+    note: str | None = None
+    loc: Loc | None = None
+
+    @property
+    def label(self) -> str:
+        """Short citation such as 'Musunuru 2006' or 'PDQ 2014'."""
+        if self.short:
+            name = self.short
+        elif self.authors:
+            first = self.authors[0]
+            name = (
+                "".join(w[0] for w in first.split() if w[:1].isupper()) if len(first.split()) > 3 else first.split()[0]
+            )
+        else:
+            name = self.journal or self.publisher or self.id
+        return f"{name} {self.year}" if self.year else name
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    id: str
+    label: str
+    kind: str
+    unit: str
+    higher_is_better: bool | None
+    category: str
+    description: str = ""
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Arm:
+    id: str
+    label: str
+    modalities: tuple[str, ...] = ()
+    n: int | None = None
+    n_derived: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    outcome: str
+    stat: str
+    study: str
+    modalities: tuple[str, ...]
+    value: Value = None
+    unit: str | None = None
+    qualifier: str | None = None
+    arm: str | None = None
+    vs: str | None = None
+    timepoint: str | None = None
+    n: int | None = None
+    n_qualifier: str | None = None
+    events: int | None = None
+    derived: bool = False
+    ci: tuple[Number, Number] | None = None
+    ci_level: float = 0.95
+    range: tuple[Number, Number] | None = None
+    iqr: tuple[Number, Number] | None = None
+    spread: Number | None = None
+    spread_kind: str | None = None
+    p: float | None = None
+    p_qualifier: str | None = None
+    method: str | None = None
+    criteria: str | None = None
+    unit_of_analysis: str | None = None
+    definition: str | None = None
+    source_loc: str | None = None
+    note: str | None = None
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Study:
+    id: str
+    modality: str
+    source: str
+    design: str
+    findings: tuple[Finding, ...] = ()
+    via: str | None = None
+    cites: str | None = None
+    comparative: bool = False
+    loe: int | None = None
+    loe_note: str | None = None
+    n: int | None = None
+    n_qualifier: str | None = None
+    k: int | None = None
+    tumor_types: tuple[str, ...] = ()
+    population: str | None = None
+    liver_only: bool | None = None
+    period: tuple[int | None, int | None] | None = None
+    arms: tuple[Arm, ...] = ()
+    note: str | None = None
+    loc: Loc | None = None
+
+    def arm(self, arm_id: str | None) -> Arm | None:
+        return next((a for a in self.arms if a.id == arm_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """An indication, contraindication or qualitative statement, with its sources."""
+
+    text: str
+    sources: tuple[str, ...]
+    cites: str | None = None
+    kind: str | None = None  # absolute|relative for contraindications
+    topic: str | None = None  # for statements
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Modality:
+    id: str
+    name: str
+    kind: str  # modality | topic
+    summary: str
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+    category: str | None = None
+    reviewed: str | None = None
+    indications: tuple[Item, ...] = ()
+    contraindications: tuple[Item, ...] = ()
+    statements: tuple[Item, ...] = ()
+    studies: tuple[Study, ...] = ()
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    modalities: dict[str, Modality] = field(default_factory=dict)  # includes topics
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
+
+    @property
+    def treatments(self) -> list[Modality]:
+        return [m for m in self.modalities.values() if m.kind == "modality"]
+
+    def studies(self) -> list[Study]:
+        return [s for m in self.modalities.values() for s in m.studies]

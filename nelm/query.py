@@ -1,0 +1,481 @@
+"""Pure queries over the evidence model: no printing, no I/O."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from nelm.errors import UsageError
+from nelm.figures import figure_record, figure_text, vancouver
+from nelm.model import Evidence, Finding, Item, Modality, Study
+from nelm.validate import DESIGNS, TUMOR_TYPES
+
+DESIGN_GROUPS = {
+    "randomized": ("rct",),
+    "prospective": ("rct", "prospective-cohort", "single-arm-trial"),
+    "retrospective": ("retrospective-cohort", "case-series", "registry", "case-control"),
+    "review": ("systematic-review", "meta-analysis", "narrative-review", "pooled-trials"),
+}
+TUMOR_GROUPS = {
+    "carcinoid": ("carcinoid", "small-bowel"),
+    "small-bowel": ("carcinoid", "small-bowel"),
+    "midgut": ("carcinoid", "small-bowel"),
+    "islet-cell": ("pancreatic",),
+    "pnet": ("pancreatic",),
+}
+_STAT_ORDER = {
+    "proportion": 0,
+    "median": 1,
+    "mean": 2,
+    "hazard-ratio": 3,
+    "odds-ratio": 4,
+    "relative-risk": 5,
+    "count": 6,
+    "comparison": 7,
+}
+_TP_DAYS = {"y": 365.0, "mo": 30.4, "wk": 7.0, "d": 1.0, "h": 1 / 24}
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.5)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def modality_names(ev: Evidence) -> dict[str, str]:
+    """Every accepted name (id and aliases, lower case) mapped to its modality id."""
+    names: dict[str, str] = {}
+    for m in ev.treatments:
+        for name in (m.id, *m.aliases):
+            names[name.lower()] = m.id
+    return names
+
+
+def resolve(ev: Evidence, name: str) -> Modality:
+    """A modality by id or alias, any case; UsageError with a suggestion otherwise."""
+    key = name.strip().lower()
+    names = modality_names(ev)
+    if key in names:
+        return ev.modalities[names[key]]
+    hint = suggest(key, names) or f"known: {', '.join(sorted(m.id for m in ev.treatments))}"
+    raise UsageError(f"unknown modality '{name}'", hint)
+
+
+def resolve_outcome(ev: Evidence, name: str) -> str:
+    key = name.strip().lower()
+    if key in ev.outcomes:
+        return key
+    by_label = {o.label.lower(): o.id for o in ev.outcomes.values()}
+    if key in by_label:
+        return by_label[key]
+    raise UsageError(f"unknown outcome '{name}'", suggest(key, ev.outcomes) or "see 'nelm outcomes'")
+
+
+def findings(ev: Evidence, modality: str | None = None) -> Iterator[tuple[Study, Finding]]:
+    """All findings (of one modality when given), in file order."""
+    for m in ev.modalities.values():
+        for s in m.studies:
+            for f in s.findings:
+                if modality is None or modality in f.modalities:
+                    yield s, f
+
+
+def studies_of(ev: Evidence, modality: str) -> list[Study]:
+    seen: dict[str, Study] = {}
+    for s, _ in findings(ev, modality):
+        seen.setdefault(s.id, s)
+    return list(seen.values())
+
+
+def patients(studies: list[Study], modality: str) -> tuple[int, bool]:
+    """Sum of patients treated with `modality` (arm n where arms say so); True if some are unknown."""
+    total, partial = 0, False
+    for s in studies:
+        arms = [a for a in s.arms if modality in a.modalities]
+        ns = [a.n for a in arms] if arms else [s.n]
+        total += sum(n for n in ns if n)
+        partial = partial or any(n is None for n in ns) or bool(s.n_qualifier)
+    return total, partial
+
+
+# -- list ------------------------------------------------------------------------------------
+def list_rows(ev: Evidence) -> list[dict[str, Any]]:
+    rows = []
+    for m in ev.treatments:
+        studies = studies_of(ev, m.id)
+        n, partial = patients(studies, m.id)
+        rows.append(
+            {
+                "id": m.id,
+                "name": m.name,
+                "category": m.category,
+                "studies": len(studies),
+                "patients": n,
+                "patients_incomplete": partial,
+                "summary": m.summary,
+                "aliases": list(m.aliases),
+                "reviewed": m.reviewed,
+            }
+        )
+    return rows
+
+
+# -- show ------------------------------------------------------------------------------------
+def item_record(ev: Evidence, item: Item) -> dict[str, Any]:
+    cites = [ev.sources[s].label if s in ev.sources else s for s in item.sources]
+    return {
+        "text": item.text,
+        "kind": item.kind,
+        "topic": item.topic,
+        "sources": list(item.sources),
+        "citation": "; ".join(cites) + (f" {item.cites}" if item.cites else ""),
+        "location": str(item.loc) if item.loc else None,
+    }
+
+
+def profile(ev: Evidence, m: Modality) -> dict[str, Any]:
+    studies = studies_of(ev, m.id)
+    n, partial = patients(studies, m.id)
+    return {
+        "id": m.id,
+        "name": m.name,
+        "category": m.category,
+        "aliases": list(m.aliases),
+        "reviewed": m.reviewed,
+        "summary": m.summary,
+        "description": m.description,
+        "indications": [item_record(ev, i) for i in m.indications],
+        "contraindications": [item_record(ev, i) for i in m.contraindications],
+        "statements": [item_record(ev, i) for i in m.statements],
+        "studies": len(studies),
+        "patients": n,
+        "patients_incomplete": partial,
+        "findings": [figure_record(ev, s, f) for s, f in findings(ev, m.id)],
+    }
+
+
+def profile_rows(ev: Evidence, m: Modality) -> list[dict[str, Any]]:
+    """The profile flattened to section/text/source rows for tabular formats."""
+    rows = [{"section": "summary", "text": m.summary, "source": ""}]
+    if m.description:
+        rows.append({"section": "description", "text": m.description, "source": ""})
+    for section, items in (
+        ("indication", m.indications),
+        ("contraindication", m.contraindications),
+        ("statement", m.statements),
+    ):
+        for i in items:
+            rec = item_record(ev, i)
+            label = f"{section} ({i.kind or i.topic})" if (i.kind or i.topic) else section
+            rows.append({"section": label, "text": i.text, "source": rec["citation"]})
+    for s, f in findings(ev, m.id):
+        label = ev.outcomes[f.outcome].label if f.outcome in ev.outcomes else f.outcome
+        rows.append(
+            {
+                "section": f"finding: {label}",
+                "text": figure_text(ev, s, f, detail=True),
+                "source": vancouver(ev.sources[s.source]) if s.source in ev.sources else s.source,
+            }
+        )
+    return rows
+
+
+# -- compare ---------------------------------------------------------------------------------
+def _group_key(f: Finding) -> tuple[Any, ...]:
+    return (_STAT_ORDER.get(f.stat, 9), timepoint_days(f.timepoint), f.unit or "")
+
+
+def timepoint_days(tp: str | None) -> float:
+    if not tp:
+        return 0.0
+    m = re.match(r"([0-9.]+)([a-z]+)", tp)
+    return float(m.group(1)) * _TP_DAYS.get(m.group(2), 1.0) if m else 0.0
+
+
+def compare(
+    ev: Evidence, mods: list[Modality], outcomes: list[str] | None = None, detail: bool = False
+) -> list[dict[str, Any]]:
+    """Rows of the comparison: one per outcome present in any modality, then evidence base and key risks.
+
+    Each cell is a list of figure records (each with a 'figure' text); with detail=False, a cell
+    with many figures of one kind keeps them all but they are grouped in order of kind."""
+    per_mod = {m.id: list(findings(ev, m.id)) for m in mods}
+    present = {f.outcome for pairs in per_mod.values() for _, f in pairs}
+    order = [o for o in ev.outcomes if o in present and (outcomes is None or o in outcomes)]
+    rows: list[dict[str, Any]] = []
+    for oid in order:
+        row: dict[str, Any] = {"row": ev.outcomes[oid].label, "outcome": oid}
+        for m in mods:
+            pairs = sorted(((s, f) for s, f in per_mod[m.id] if f.outcome == oid), key=lambda sf: _group_key(sf[1]))
+            row[m.id] = [dict(figure_record(ev, s, f), figure=figure_text(ev, s, f, detail=detail)) for s, f in pairs]
+        rows.append(row)
+    if outcomes is None:
+        base: dict[str, Any] = {"row": "Evidence base", "outcome": None}
+        risks: dict[str, Any] = {"row": "Key risks", "outcome": None}
+        for m in mods:
+            base[m.id] = [evidence_base(ev, m)]
+            risks[m.id] = key_risks(ev, m, per_mod[m.id])
+        rows.extend([base, risks])
+    return rows
+
+
+def evidence_base(ev: Evidence, m: Modality) -> dict[str, Any]:
+    studies = studies_of(ev, m.id)
+    n, partial = patients(studies, m.id)
+    designs: dict[str, int] = {}
+    for s in studies:
+        designs[s.design] = designs.get(s.design, 0) + 1
+    levels = [s.loe for s in studies if s.loe]
+    text = f"{len(studies)} {'study' if len(studies) == 1 else 'studies'}, {'>=' if partial else ''}{n} patients"
+    if designs:
+        text += "; " + ", ".join(f"{k} {d}" for d, k in sorted(designs.items(), key=lambda x: -x[1]))
+    if levels:
+        text += f"; best OCEBM level {min(levels)}"
+    notes = [i.text for i in m.statements if i.topic == "evidence-base"]
+    if notes:
+        text += ". " + " ".join(notes)
+    return {
+        "figure": text,
+        "studies": len(studies),
+        "patients": n,
+        "patients_incomplete": partial,
+        "designs": designs,
+        "best_loe": min(levels) if levels else None,
+    }
+
+
+def key_risks(ev: Evidence, m: Modality, pairs: list[tuple[Study, Finding]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [
+        {"figure": f"{ev.outcomes[f.outcome].label}: {figure_text(ev, s, f)}", "outcome": f.outcome, "study": s.id}
+        for s, f in pairs
+        if f.outcome in ev.outcomes and ev.outcomes[f.outcome].category == "safety"
+    ][:6]
+    for i in m.statements:
+        if i.topic == "risk":
+            out.append({"figure": f"{i.text} ({item_record(ev, i)['citation']})", "outcome": None, "study": None})
+    for i in m.contraindications:
+        if i.kind == "absolute":
+            out.append({"figure": f"Contraindicated: {i.text}", "outcome": None, "study": None})
+    return out
+
+
+# -- studies ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StudyFilter:
+    modalities: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+    tumors: tuple[str, ...] = ()
+    designs: tuple[str, ...] = ()
+    min_n: int | None = None
+    since: int | None = None
+    until: int | None = None
+    text: str | None = None
+
+
+def tumor_set(name: str) -> tuple[str, ...]:
+    key = name.strip().lower()
+    if key in TUMOR_GROUPS:
+        return TUMOR_GROUPS[key]
+    if key in TUMOR_TYPES:
+        return (key,)
+    raise UsageError(
+        f"unknown tumour type '{name}'",
+        suggest(key, [*TUMOR_TYPES, *TUMOR_GROUPS]) or f"known: {', '.join(TUMOR_TYPES)}",
+    )
+
+
+def design_set(name: str) -> tuple[str, ...]:
+    key = name.strip().lower()
+    if key in DESIGN_GROUPS:
+        return DESIGN_GROUPS[key]
+    if key in DESIGNS:
+        return (key,)
+    raise UsageError(
+        f"unknown design '{name}'",
+        suggest(key, [*DESIGNS, *DESIGN_GROUPS]) or f"known: {', '.join([*DESIGN_GROUPS, *DESIGNS])}",
+    )
+
+
+def _matches_tumor(s: Study, wanted: set[str]) -> bool:
+    types = set(s.tumor_types)
+    if "mixed" in wanted and (len(types) > 1 or types & {"mixed", "gep-net"}):
+        return True
+    return bool(types & wanted)
+
+
+def _haystack(ev: Evidence, s: Study, f: Finding) -> str:
+    src = ev.sources.get(s.source)
+    parts = [
+        s.population,
+        s.note,
+        s.loe_note,
+        f.definition,
+        f.note,
+        f.criteria,
+        src.title if src else None,
+        " ".join(src.authors) if src else None,
+        figure_text(ev, s, f),
+    ]
+    return " ".join(p for p in parts if p).lower()
+
+
+def study_rows(ev: Evidence, flt: StudyFilter) -> list[dict[str, Any]]:
+    tumors = {t for name in flt.tumors for t in tumor_set(name)}
+    designs = {d for name in flt.designs for d in design_set(name)}
+    rows = []
+    for s, f in findings(ev):
+        if not f.modalities:
+            continue
+        if flt.modalities and not set(flt.modalities) & set(f.modalities):
+            continue
+        if flt.outcomes and f.outcome not in flt.outcomes:
+            continue
+        if tumors and not _matches_tumor(s, tumors):
+            continue
+        if designs and s.design not in designs:
+            continue
+        size = f.n if f.n is not None else s.n
+        if flt.min_n is not None and (size is None or size < flt.min_n):
+            continue
+        year = ev.sources[s.source].year if s.source in ev.sources else None
+        if flt.since is not None and (year is None or year < flt.since):
+            continue
+        if flt.until is not None and (year is None or year > flt.until):
+            continue
+        if flt.text and flt.text.lower() not in _haystack(ev, s, f):
+            continue
+        rec = figure_record(ev, s, f)
+        rec["modality"] = ", ".join(f.modalities)
+        rows.append(rec)
+    return rows
+
+
+def sort_rows(rows: list[dict[str, Any]], key: str, reverse: bool = False) -> list[dict[str, Any]]:
+    """Sort by one field; missing values always last."""
+    present = [r for r in rows if r.get(key) is not None]
+    missing = [r for r in rows if r.get(key) is None]
+
+    def k(r: dict[str, Any]) -> Any:
+        v = r[key]
+        return (0, v, "") if isinstance(v, (int, float)) else (1, 0, str(v).lower())
+
+    return sorted(present, key=k, reverse=reverse) + missing
+
+
+# -- outcomes --------------------------------------------------------------------------------
+def outcome_rows(ev: Evidence) -> list[dict[str, Any]]:
+    counts: dict[str, int] = {}
+    for _, f in findings(ev):
+        counts[f.outcome] = counts.get(f.outcome, 0) + 1
+    return [
+        {
+            "id": o.id,
+            "label": o.label,
+            "kind": o.kind,
+            "unit": o.unit,
+            "higher_is_better": o.higher_is_better,
+            "category": o.category,
+            "findings": counts.get(o.id, 0),
+            "description": o.description,
+        }
+        for o in ev.outcomes.values()
+    ]
+
+
+def outcome_figures(ev: Evidence, oid: str) -> list[dict[str, Any]]:
+    """Every modality's figures for one outcome, best first within each kind of figure."""
+    hib = ev.outcomes[oid].higher_is_better
+    pairs = [(s, f) for s, f in findings(ev) if f.outcome == oid and f.modalities]
+
+    def k(sf: tuple[Study, Finding]) -> tuple[Any, ...]:
+        f = sf[1]
+        v = f.value[0] if isinstance(f.value, tuple) else f.value
+        v = float("-inf") if v is None else v
+        return (*_group_key(f), -v if hib is not False else v)
+
+    rows = []
+    for s, f in sorted(pairs, key=k):
+        rec = figure_record(ev, s, f)
+        rec["modality"] = ", ".join(f.modalities)
+        rows.append(rec)
+    return rows
+
+
+# -- search ----------------------------------------------------------------------------------
+def search(ev: Evidence, text: str) -> list[dict[str, Any]]:
+    needle = text.lower()
+    hits: list[dict[str, Any]] = []
+
+    def look(where: str, modality: str | None, field: str, value: str | None, loc: Any) -> None:
+        if value and needle in value.lower():
+            hits.append(
+                {
+                    "modality": modality,
+                    "where": where,
+                    "field": field,
+                    "text": value,
+                    "location": str(loc) if loc else None,
+                }
+            )
+
+    for m in ev.modalities.values():
+        look(m.name, m.id, "name", m.name, m.loc)
+        look(m.name, m.id, "aliases", ", ".join(m.aliases), m.loc)
+        look(m.name, m.id, "summary", m.summary, m.loc)
+        look(m.name, m.id, "description", m.description, m.loc)
+        for field, items in (
+            ("indication", m.indications),
+            ("contraindication", m.contraindications),
+            ("statement", m.statements),
+        ):
+            for i in items:
+                look(m.name, m.id, field, i.text, i.loc)
+        for s in m.studies:
+            look(f"study {s.id}", m.id, "population", s.population, s.loc)
+            look(f"study {s.id}", m.id, "note", s.note, s.loc)
+            look(f"study {s.id}", m.id, "loe_note", s.loe_note, s.loc)
+            for a in s.arms:
+                look(f"study {s.id}", m.id, "arm", a.label, s.loc)
+            for f in s.findings:
+                for field in ("definition", "note", "criteria"):
+                    look(f"study {s.id} ({f.outcome})", m.id, field, getattr(f, field), f.loc)
+    for src in ev.sources.values():
+        look(f"reference {src.id}", None, "title", src.title, src.loc)
+        look(f"reference {src.id}", None, "authors", ", ".join(src.authors), src.loc)
+        look(f"reference {src.id}", None, "note", src.note, src.loc)
+    return hits
+
+
+# -- refs ------------------------------------------------------------------------------------
+def cited_sources(ev: Evidence, mods: list[Modality] | None) -> list[str]:
+    """Ids of sources behind the given modalities (all when None), in first-use order."""
+    order: dict[str, None] = {}
+    for m in mods if mods is not None else list(ev.modalities.values()):
+        for items in (m.indications, m.contraindications, m.statements):
+            for i in items:
+                order.update(dict.fromkeys(i.sources))
+        for s, _ in findings(ev, m.id) if m.kind == "modality" else ((s, None) for s in m.studies):
+            order.update(dict.fromkeys(x for x in (s.source, s.via) if x))
+    return [sid for sid in order if sid in ev.sources]
+
+
+def ref_rows(ev: Evidence, mods: list[Modality] | None) -> list[dict[str, Any]]:
+    rows = []
+    for i, sid in enumerate(cited_sources(ev, mods), 1):
+        src = ev.sources[sid]
+        rows.append(
+            {
+                "number": i,
+                "id": sid,
+                "citation": vancouver(src),
+                "type": src.type,
+                "year": src.year,
+                "pmid": src.pmid,
+                "doi": src.doi,
+                "url": src.url,
+                "read": src.read,
+            }
+        )
+    return rows
