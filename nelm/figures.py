@@ -70,6 +70,13 @@ def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False)
         parts.append(n_text(study.n, study.n_qualifier))
     if f.ci:
         parts.append(f"{round(f.ci_level * 100):g}% CI {num(f.ci[0])}-{num(f.ci[1])}")
+    if f.range:
+        parts.append(f"range {num(f.range[0])}-{num(f.range[1])}")
+    if f.iqr:
+        parts.append(f"IQR {num(f.iqr[0])}-{num(f.iqr[1])}")
+    if f.events is not None and f.n is not None:
+        parts.insert(0, f"{f.events}/{f.n}")
+        parts.pop(1)
     if f.p is not None and f.value is not None:
         parts.append(f"p={num(f.p)}" if not f.p_qualifier else f"p{_QUAL[f.p_qualifier].strip()}{num(f.p)}")
     parts.append(citation(ev, study))

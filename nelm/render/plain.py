@@ -13,7 +13,7 @@ def write(out: Output, result: Result, fmt: str, *, headers: bool = True) -> Non
     if fmt == "csv":
         w = csv.writer(out.stdout, lineterminator="\n")
         if headers:
-            w.writerow([c.header for c in result.columns])
+            w.writerow([c.key for c in result.columns])
         for row in result.rows:
             w.writerow([text(c.value(row), " | ") for c in result.columns])
     elif fmt == "tsv":

@@ -1,0 +1,86 @@
+"""Shared fixtures: run nelm in-process or as the installed console script."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from nelm.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_EVIDENCE = Path(__file__).resolve().parent / "fixtures" / "evidence"
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def nelm(capsys, monkeypatch):
+    """Run nelm in-process on the frozen fixture evidence: nelm("list", "-f", "json")."""
+
+    def run(*args: str, env: dict[str, str] | None = None, evidence: Path | None = FIXTURE_EVIDENCE) -> Run:
+        if evidence is None:
+            monkeypatch.delenv("NELM_EVIDENCE_DIR", raising=False)
+        else:
+            monkeypatch.setenv("NELM_EVIDENCE_DIR", str(evidence))
+        for k in ("NO_COLOR", "FORCE_COLOR"):
+            monkeypatch.delenv(k, raising=False)
+        for k, v in (env or {}).items():
+            monkeypatch.setenv(k, v)
+        capsys.readouterr()
+        code = main(list(args))
+        out = capsys.readouterr()
+        return Run(code, out.out, out.err)
+
+    return run
+
+
+def nelm_script() -> list[str]:
+    """The installed console script if present, else the module."""
+    script = Path(sys.executable).parent / "nelm"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("nelm")
+    return [found] if found else [sys.executable, "-m", "nelm"]
+
+
+@pytest.fixture
+def sh(tmp_path):
+    """Run the installed console script as a subprocess from another directory."""
+
+    def run(
+        *args: str,
+        env: dict[str, str] | None = None,
+        evidence: Path | None = FIXTURE_EVIDENCE,
+        input: str | None = None,
+        timeout: float = 30,
+    ) -> Run:
+        e = {k: v for k, v in os.environ.items() if k not in ("NELM_EVIDENCE_DIR", "NO_COLOR", "FORCE_COLOR")}
+        if evidence is not None:
+            e["NELM_EVIDENCE_DIR"] = str(evidence)
+        e.update(env or {})
+        p = subprocess.run(
+            [*nelm_script(), *args], cwd=tmp_path, env=e, capture_output=True, text=True, input=input, timeout=timeout
+        )
+        return Run(p.returncode, p.stdout, p.stderr)
+
+    return run
+
+
+@pytest.fixture
+def evidence_copy(tmp_path):
+    """A writable copy of the fixture evidence."""
+    dest = tmp_path / "evidence"
+    shutil.copytree(FIXTURE_EVIDENCE, dest)
+    return dest

@@ -1,0 +1,247 @@
+"""Issue 2: package, evidence format, validating loader, first commands, aliases."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import FIXTURE_EVIDENCE
+
+SEVEN = ["cryoablation", "embolization", "radioembolization", "resection", "rfa", "tace", "transplant"]
+
+
+def test_shipped_evidence_validates(nelm):
+    r = nelm("validate", evidence=None)
+    assert r.code == 0, r.stderr
+    assert "ok:" in r.stderr and r.stdout == ""
+
+
+def test_fixture_evidence_validates(nelm):
+    assert nelm("validate").code == 0
+
+
+def test_installed_script_lists_seven_modalities_from_another_directory(sh):
+    r = sh("list", evidence=None)
+    assert r.code == 0, r.stderr
+    ids = [line.split("\t")[0] for line in r.stdout.splitlines()[1:]]
+    assert set(SEVEN) <= set(ids)
+
+
+def test_installed_script_finds_packaged_evidence(sh):
+    r = sh("validate", evidence=None)
+    assert r.code == 0, r.stderr
+
+
+def test_python_dash_m(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "nelm", "--version"], capture_output=True, text=True)
+    assert p.returncode == 0 and p.stdout.startswith("nelm ")
+
+
+def test_compare_tace_rfa_has_seed_figures(sh):
+    r = sh("compare", "tace", "rfa", "-f", "table", env={"COLUMNS": "160"})
+    assert r.code == 0, r.stderr
+    assert "n=63" in r.stdout  # RFA symptom relief in 63 patients
+    assert "92%" in r.stdout and "70%" in r.stdout
+    assert "71%" in r.stdout  # TACE biochemical response
+    assert "Biochemical response" in r.stdout and "Evidence base" in r.stdout and "Key risks" in r.stdout
+
+
+def test_compare_cells_carry_n_and_citation(nelm):
+    r = nelm("compare", "tace", "rfa", "-f", "json")
+    rows = {row["row"]: row for row in json.loads(r.stdout)["results"]}
+    biochem = rows["Biochemical response"]["tace"][0]
+    assert biochem["value"] == 71 and biochem["n"] == 66 and biochem["citation"].startswith("PDQ 2014")
+    assert rows["Biochemical response"]["rfa"] == []
+
+
+def test_show_lists_findings_with_sources(nelm):
+    r = nelm("show", "resection", "-f", "json")
+    prof = json.loads(r.stdout)["results"][0]
+    assert prof["id"] == "resection"
+    assert any("15%" in f["figure"] for f in prof["findings"])  # fewer than 15% resectable
+    assert all(f["source"] for f in prof["findings"])
+    assert prof["indications"] and prof["contraindications"]
+
+
+@pytest.mark.parametrize(
+    "alias,expected",
+    [
+        ("y90", "radioembolization"),
+        ("SIRT", "radioembolization"),
+        ("tare", "radioembolization"),
+        ("tae", "embolization"),
+        ("HAE", "embolization"),
+        ("bland", "embolization"),
+        ("chemoembolization", "tace"),
+        ("hace", "tace"),
+        ("surgery", "resection"),
+        ("Hepatectomy", "resection"),
+        ("ltx", "transplant"),
+        ("OLT", "transplant"),
+        ("RFA", "rfa"),
+    ],
+)
+def test_aliases(nelm, alias, expected):
+    r = nelm("show", alias, "-f", "json")
+    assert r.code == 0, r.stderr
+    assert json.loads(r.stdout)["results"][0]["id"] == expected
+
+
+def test_unknown_modality_is_usage_error_with_suggestion(nelm):
+    r = nelm("show", "tacee")
+    assert r.code == 2
+    assert r.stderr.strip() == "nelm: error: unknown modality 'tacee' (did you mean 'tace'?)"
+
+
+def test_seed_qualitative_statements_present(nelm):
+    out = nelm("search", "disappointing").stdout + nelm("search", "few trials").stdout
+    assert "transplant" in out.lower() or "Liver transplantation" in out
+    assert "cryo" in out.lower()
+
+
+# -- invalid evidence: each class gives exit 1 and FILE:LINE: messages, no traceback ------------
+def _write(evidence_copy, name, text):
+    (evidence_copy / name).write_text(text, encoding="utf-8")
+    return evidence_copy / name
+
+
+STUDY = """schema: nelm/1
+kind: modality
+id: rfa
+name: RFA
+category: ablative
+reviewed: "2026-01-01"
+summary: test
+studies:
+  - id: t-1
+    source: {source}
+    design: case-series
+    loe: 4
+    n: 10
+    population: test
+    findings:
+      - outcome: {outcome}
+        stat: proportion
+        value: {value}
+        unit: "%"
+"""
+
+
+@pytest.mark.parametrize(
+    "text,line,needle",
+    [
+        ("schema: nelm/1\nkind: modality\nid: [rfa\nname: x\n", 4, "YAML syntax error"),
+        (
+            STUDY.format(source="musunuru-2006", outcome="morbidity", value='"ten"'),
+            18,
+            "findings[0].value: expected a number",
+        ),
+        (STUDY.format(source="musunuru-2006", outcome="mortalty", value=5), 16, "unknown outcome 'mortalty'"),
+        (STUDY.format(source="nobody-2020", outcome="morbidity", value=5), 10, "unknown source 'nobody-2020'"),
+        (
+            STUDY.format(source="musunuru-2006", outcome="morbidity", value=5).replace(
+                "    n: 10\n", "    n: 10\n    n: 12\n"
+            ),
+            14,
+            "duplicate key 'n'",
+        ),
+        (STUDY.format(source="musunuru-2006", outcome="morbidity", value=150), 18, "not a percentage"),
+    ],
+    ids=["syntax", "wrong-type", "unknown-outcome", "missing-source", "duplicate-key", "range"],
+)
+def test_invalid_evidence(nelm, sh, evidence_copy, text, line, needle):
+    path = _write(evidence_copy, "rfa.yaml", text)
+    for run in (nelm, sh):
+        r = run("validate", evidence=evidence_copy)
+        assert r.code == 1
+        assert "Traceback" not in r.stderr
+        assert f"{path}:{line}: " in r.stderr and needle in r.stderr, r.stderr
+        r = run("list", evidence=evidence_copy)
+        assert r.code == 1 and f"{path}:{line}: " in r.stderr and r.stdout == ""
+
+
+def test_all_problems_are_collected(nelm, evidence_copy):
+    text = STUDY.format(source="nobody-2020", outcome="mortalty", value=150)
+    _write(evidence_copy, "rfa.yaml", text)
+    r = nelm("validate", evidence=evidence_copy)
+    lines = [x for x in r.stderr.splitlines() if x.startswith(str(evidence_copy))]
+    assert len(lines) >= 3
+
+
+def test_validate_given_file(nelm, evidence_copy):
+    path = _write(evidence_copy, "rfa.yaml", STUDY.format(source="musunuru-2006", outcome="morbidity", value=5))
+    assert nelm("validate", str(path), evidence=FIXTURE_EVIDENCE).code == 0
+    bad = _write(evidence_copy, "rfa.yaml", STUDY.format(source="musunuru-2006", outcome="morbidity", value=-5))
+    r = nelm("validate", str(bad), evidence=FIXTURE_EVIDENCE)
+    assert r.code == 1 and "not a percentage" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "snippet,needle",
+    [
+        ('      - {outcome: os, stat: proportion, value: 50, unit: "%"}\n', "needs a timepoint"),
+        (
+            '      - {outcome: morbidity, stat: proportion, value: 5, unit: "%", n: 10, events: 11}\n',
+            "events 11 exceed n 10",
+        ),
+        (
+            '      - {outcome: morbidity, stat: proportion, value: 5, unit: "%", ci: [6, 9]}\n',
+            "does not contain the value",
+        ),
+        ('      - {outcome: morbidity, stat: proportion, value: 5, unit: "%", p: 1.5}\n', "out of range"),
+        (
+            '      - {outcome: morbidity, stat: proportion, value: 5, unit: "%", arm: nope}\n',
+            "not an arm of this study",
+        ),
+        ('      - {outcome: morbidity, stat: proportion, value: 5, unit: "%", n: 20}\n', "exceeds the study's n"),
+        ('      - {outcome: orr, stat: proportion, value: 5, unit: "%"}\n', "criteria"),
+        ('      - {outcome: morbidity, stat: proportion, value: 5, unit: "%", colour: red}\n', "unknown field"),
+        ('      - {outcome: morbidity, stat: proportoin, value: 5, unit: "%"}\n', "did you mean 'proportion'"),
+    ],
+)
+def test_finding_rules(nelm, evidence_copy, snippet, needle):
+    text = STUDY.format(source="musunuru-2006", outcome="morbidity", value=5).split("      - outcome")[0] + snippet
+    _write(evidence_copy, "rfa.yaml", text)
+    r = nelm("validate", evidence=evidence_copy)
+    assert r.code == 1 and needle in r.stderr, r.stderr
+
+
+def test_bibliography_rules(nelm, evidence_copy):
+    bib = (evidence_copy / "bibliography.yaml").read_text()
+    bib += (
+        '  - {id: bad-1, type: original, title: t, year: 2999, pmid: "12ab", doi: "11.1/x", url: ftp://x}\n'
+        "  - {id: musunuru-2006, type: original, title: dup, doi: 10.1/x}\n"
+        "  - {id: bad-2, type: original, title: t, read: abstract}\n"
+    )
+    (evidence_copy / "bibliography.yaml").write_text(bib)
+    err = nelm("validate", evidence=evidence_copy).stderr
+    for needle in ("out of range", "malformed", "defined twice", "neither pmid nor doi", "has no url"):
+        assert needle in err, (needle, err)
+
+
+def test_yaml_surprises_are_not_silent(nelm, evidence_copy):
+    text = (
+        STUDY.format(source="musunuru-2006", outcome="morbidity", value=5)
+        .replace('reviewed: "2026-01-01"', "reviewed: 2026-01-01")
+        .replace("population: test", "population: no")
+    )
+    _write(evidence_copy, "rfa.yaml", text)
+    r = nelm("show", "rfa", "-f", "json", evidence=evidence_copy)
+    assert r.code == 0, r.stderr
+    prof = json.loads(r.stdout)["results"][0]
+    assert prof["reviewed"] == "2026-01-01"  # a string, not a date object
+
+
+def test_sexagesimal_is_not_a_number(nelm, evidence_copy):
+    _write(evidence_copy, "rfa.yaml", STUDY.format(source="musunuru-2006", outcome="morbidity", value="1:20"))
+    r = nelm("validate", evidence=evidence_copy)
+    assert r.code == 1 and "'1:20'" in r.stderr
+
+
+def test_modality_id_must_match_file_name(nelm, evidence_copy):
+    text = (evidence_copy / "rfa.yaml").read_text().replace("id: rfa", "id: rfx", 1)
+    _write(evidence_copy, "rfa.yaml", text)
+    r = nelm("validate", evidence=evidence_copy)
+    assert r.code == 1 and "does not match the file name" in r.stderr
