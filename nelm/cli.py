@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -16,7 +17,7 @@ from nelm.render import Column, Result, emit, select
 
 EXIT_CODES = """Exit codes: 0 success (also when nothing matches), 1 invalid evidence or another
 data/runtime error, 2 usage error (unknown command, option, modality, outcome, field or format),
-130 interrupted."""
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."""
 
 app = typer.Typer(
     name="nelm",
@@ -400,6 +401,10 @@ def main(argv: list[str] | None = None) -> int:
         pass
     debug = bool(os.environ.get("NELM_DEBUG"))
     try:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread
+        pass
+    try:
         command = typer.main.get_command(app)
         rc = command.main(args=argv, prog_name="nelm", standalone_mode=False)
         sys.stdout.flush()
@@ -421,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("\n")
         return ExitCode.INTERRUPTED
+    except Terminated:
+        return ExitCode.TERMINATED
     except BrokenPipeError:
         _silence_stdout()
         return ExitCode.DATA
@@ -433,6 +440,14 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(
             NelmError(f"internal error: {type(e).__name__}: {e}", "please report it; NELM_DEBUG=1 shows the traceback")
         )
+
+
+class Terminated(BaseException):
+    """SIGTERM, turned into an orderly exit."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def _first_line(text: str) -> str:

@@ -11,6 +11,7 @@ class ExitCode(IntEnum):
     DATA = 1  # invalid evidence, unreadable file, other data or runtime error
     USAGE = 2  # unknown command, option, modality, outcome, field or format
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        message = " ".join(self.message.split())  # always one line, whatever the YAML library said
+        return f"{where}: {self.field}: {message}" if self.field else f"{where}: {message}"
 
 
 class NelmError(Exception):

@@ -74,14 +74,14 @@ def build(paths: list[Path] | None = None) -> tuple[Evidence, list[Problem]]:
         doc = _read(path, problems)
         if doc is not None:
             docs.append((path, doc))
-    kinds = {d.get("kind") for _, d in docs if isinstance(d, dict)}
+    kinds = {d.get("kind") for _, d in docs if isinstance(d, dict) and isinstance(d.get("kind"), str)}
     given = {p.resolve() for p, _ in docs}
     if base.is_dir() and not all(k in kinds for k in _BASE_KINDS):
         for path in evidence_files([base]):
             if path.resolve() in given:
                 continue
             doc = _read(path, problems)
-            if isinstance(doc, dict) and doc.get("kind") in _BASE_KINDS and doc.get("kind") not in kinds:
+            if isinstance(doc, dict) and str(doc.get("kind")) in _BASE_KINDS and doc.get("kind") not in kinds:
                 docs.append((path, doc))
     docs.sort(key=lambda pd: _ORDER.get(str(pd[1].get("kind")) if isinstance(pd[1], dict) else "", 2))
     builder = Builder()

@@ -52,7 +52,7 @@ class Source:
             )
         else:
             name = self.journal or self.publisher or self.id
-        return f"{name} {self.year}" if self.year else name
+        return f"{name} {self.year}" if self.year and str(self.year) not in name else name
 
 
 @dataclass(frozen=True, slots=True)

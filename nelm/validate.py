@@ -397,8 +397,6 @@ class Builder:
                 loc=c.loc(m),
             )
             c.get(m, "accessed", path, "str", pattern=DATE)
-            if src.type not in UNINDEXED_TYPES and not (src.pmid or src.doi) and "pmid" not in m and "doi" not in m:
-                c.problem(m.line, path, f"source {sid!r} has neither pmid nor doi (give at least one, as printed)")
             if src.read and not (src.url or src.seed):
                 c.problem(m.line, path, f"source {sid!r} was read but has no url (give the address of the text read)")
             self.sources[sid] = src
@@ -750,8 +748,12 @@ class Builder:
                 )
         for source, via, c, line, path in self.read_checks:
             read = self.sources.get(via or source)
-            if read is not None and not read.read:
+            if read is None:
+                continue
+            if not read.read:
                 c.problem(line, path, f"source {read.id!r} has no 'read:' entry; cite the document you read with via:")
+            elif not (read.pmid or read.doi or read.seed):
+                c.problem(line, path, f"figures need a source with a PMID or DOI; {read.id!r} has neither")
         seen: dict[str, str] = {}
         for mod in self.modalities.values():
             for name in (mod.id, *mod.aliases):

@@ -84,3 +84,10 @@ def evidence_copy(tmp_path):
     dest = tmp_path / "evidence"
     shutil.copytree(FIXTURE_EVIDENCE, dest)
     return dest
+
+
+from hypothesis import settings as _settings  # noqa: E402
+
+_settings.register_profile("ci", max_examples=40)
+_settings.register_profile("long", max_examples=5000)
+_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -217,8 +217,17 @@ def test_bibliography_rules(nelm, evidence_copy):
     )
     (evidence_copy / "bibliography.yaml").write_text(bib)
     err = nelm("validate", evidence=evidence_copy).stderr
-    for needle in ("out of range", "malformed", "defined twice", "neither pmid nor doi", "has no url"):
+    for needle in ("out of range", "malformed", "defined twice", "has no url"):
         assert needle in err, (needle, err)
+
+
+def test_figures_need_an_identified_source(nelm, evidence_copy):
+    bib = (evidence_copy / "bibliography.yaml").read_text()
+    bib += '  - {id: portal-page, type: original, title: t, url: "https://example.org/x", read: abstract}\n'
+    (evidence_copy / "bibliography.yaml").write_text(bib)
+    _write(evidence_copy, "rfa.yaml", STUDY.format(source="portal-page", outcome="morbidity", value=5))
+    r = nelm("validate", evidence=evidence_copy)
+    assert r.code == 1 and "figures need a source with a PMID or DOI" in r.stderr, r.stderr
 
 
 def test_yaml_surprises_are_not_silent(nelm, evidence_copy):
