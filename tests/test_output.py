@@ -19,6 +19,7 @@ COMMANDS = {"list": ["list"], "compare": ["compare", "tace", "rfa"], "studies": 
 
 
 def check_golden(name: str, text: str) -> None:
+    text = text.replace(str(FIXTURE_EVIDENCE), "<evidence>")  # locations are absolute paths
     path = GOLDEN / name
     if os.environ.get("NELM_UPDATE_GOLDEN"):
         path.write_text(text, encoding="utf-8")
