@@ -161,7 +161,10 @@ def compare_cmd(
     no_headers: NoHeaders = False,
     no_color: NoColor = False,
 ) -> None:
-    """Compare modalities side by side: one column per modality, one row per outcome."""
+    """Compare modalities side by side: one column per modality, one row per outcome.
+
+    Each cell summarises the figures of one kind (e.g. 5-year survival) as their range across
+    studies; --detail lists every study's figure with its definition and design."""
     from nelm import query
 
     ev = _load()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nelm.errors import UsageError
-from nelm.figures import figure_record, figure_text, vancouver
+from nelm.figures import figure_record, figure_text, num, vancouver
 from nelm.model import Evidence, Finding, Item, Modality, Study
 from nelm.validate import DESIGNS, TUMOR_TYPES
 
@@ -209,7 +209,8 @@ def compare(
         row: dict[str, Any] = {"row": ev.outcomes[oid].label, "outcome": oid}
         for m in mods:
             pairs = sorted(((s, f) for s, f in per_mod[m.id] if f.outcome == oid), key=lambda sf: _group_key(sf[1]))
-            row[m.id] = [dict(figure_record(ev, s, f), figure=figure_text(ev, s, f, detail=detail)) for s, f in pairs]
+            records = [dict(figure_record(ev, s, f), figure=figure_text(ev, s, f, detail=detail)) for s, f in pairs]
+            row[m.id] = records if detail else summarise(records)
         rows.append(row)
     if outcomes is None:
         base: dict[str, Any] = {"row": "Evidence base", "outcome": None}
@@ -219,6 +220,54 @@ def compare(
             risks[m.id] = key_risks(ev, m, per_mod[m.id])
         rows.extend([base, risks])
     return rows
+
+
+_SUMMARISABLE = ("proportion", "median", "mean")
+
+
+def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One line per kind of figure (stat, timepoint, unit): a single figure as it is, several as
+    their range with the number of studies and patients; comparisons are kept whole."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for r in records:
+        key = (r["stat"], r["timepoint"], r["unit"]) if r["stat"] in _SUMMARISABLE and not r["vs"] else (id(r),)
+        groups.setdefault(key, []).append(r)
+    out = []
+    for group in groups.values():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        first = group[0]
+        lows = [r["value"] for r in group]
+        highs = [r["value_max"] if r["value_max"] is not None else r["value"] for r in group]
+        studies = sorted({r["study"] for r in group})
+        per_study: dict[str, int | None] = {}
+        for r in group:  # one size per study, so a study's several figures are not counted twice
+            size = r["n"] if r["n"] is not None else r["study_n"]
+            per_study[r["study"]] = max(per_study.get(r["study"]) or 0, size or 0) or None
+        ns = list(per_study.values())
+        unit = {"%": "%", "months": " mo", "years": " y", "weeks": " wk", "days": " d"}.get(
+            first["unit"], f" {first['unit']}"
+        )
+        word = "" if first["stat"] == "proportion" else first["stat"] + " "
+        head = f"{first['timepoint']}: " if first["timepoint"] else ""
+        n_text = f", n={'>=' if None in ns else ''}{sum(n for n in ns if n)}" if any(ns) else ""
+        span = num(min(lows)) if min(lows) == max(highs) else f"{num(min(lows))}-{num(max(highs))}"
+        text = f"{head}{word}{span}{unit} (range of {len(group)} figures, {len(studies)} {'study' if len(studies) == 1 else 'studies'}{n_text})"
+        out.append(
+            {
+                "figure": text,
+                "summary": True,
+                "stat": first["stat"],
+                "timepoint": first["timepoint"],
+                "unit": first["unit"],
+                "low": min(lows),
+                "high": max(highs),
+                "studies": studies,
+                "figures": group,
+            }
+        )
+    return out
 
 
 def evidence_base(ev: Evidence, m: Modality) -> dict[str, Any]:

@@ -244,3 +244,16 @@ def test_narrow_and_wide_terminals_keep_numbers(sh, width):
     assert r.code == 0 and "Traceback" not in r.stderr
     flat = r.stdout.replace("\n", "").replace("│", "").replace(" ", "")
     assert "71%" in flat or "71" in flat
+
+
+def test_compare_summarises_cells_and_detail_lists_every_figure(nelm):
+    def cell(*extra):
+        rows = json.loads(nelm("compare", "tace", "rfa", "-o", "orr", *extra, "-f", "json").stdout)["results"]
+        return rows[0]["tace"]
+
+    summary = cell()
+    assert len(summary) == 1 and summary[0]["summary"] is True
+    assert (summary[0]["low"], summary[0]["high"]) == (33, 80) and len(summary[0]["figures"]) == 2
+    assert "33-80%" in summary[0]["figure"] and "2 studies" in summary[0]["figure"]
+    detail = cell("--detail")
+    assert len(detail) == 2 and all("summary" not in r for r in detail)
