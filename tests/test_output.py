@@ -257,3 +257,13 @@ def test_compare_summarises_cells_and_detail_lists_every_figure(nelm):
     assert "33-80%" in summary[0]["figure"] and "2 studies" in summary[0]["figure"]
     detail = cell("--detail")
     assert len(detail) == 2 and all("summary" not in r for r in detail)
+
+
+def test_shell_completion_of_modality_and_outcome_names(sh):
+    r = sh(env={"_NELM_COMPLETE": "complete_bash", "COMP_WORDS": "nelm show ta", "COMP_CWORD": "2"}, evidence=None)
+    assert r.stdout.split() == ["tace"]
+    r = sh(
+        env={"_NELM_COMPLETE": "complete_bash", "COMP_WORDS": "nelm outcomes symptom-r", "COMP_CWORD": "2"},
+        evidence=None,
+    )
+    assert r.stdout.split() == ["symptom-response"]
