@@ -43,11 +43,7 @@ def _complete_modality(incomplete: str) -> list[str]:
     """Modality ids from file names: no YAML is parsed on TAB."""
     skip = {"outcomes", "bibliography", "background"}
     try:
-        names = sorted(
-            p.stem
-            for p in _evidence_dir().glob("*.yaml")
-            if p.stem not in skip and "-" not in p.stem or p.stem == "ethanol-injection"
-        )
+        names = sorted(p.stem for p in _evidence_dir().glob("*.yaml") if p.stem not in skip)
     except OSError:
         return []
     return [n for n in names if n.startswith(incomplete.lower())]
