@@ -25,13 +25,19 @@ def num(x: float | int) -> str:
     return repr(x) if isinstance(x, float) else str(x)
 
 
+def unit_suffix(unit: str | None) -> str:
+    """'%', ' mo', ' y', ' score'; nothing for ratios and missing units."""
+    if not unit or unit == "ratio":
+        return ""
+    short = _UNIT_SHORT.get(unit, unit)
+    return short if short == "%" else " " + short
+
+
 def value_text(f: Finding) -> str:
     """'83%', '75-100%', '~50%', 'median 3.9 y', '11 +/- 2.3 mo'."""
     if f.value is None:
         return "p=" + num(f.p) if f.p is not None else "no figure"
-    unit = _UNIT_SHORT.get(f.unit or "", f" {f.unit}" if f.unit and f.unit != "ratio" else "")
-    if unit and unit != "%" and not unit.startswith(" "):
-        unit = " " + unit
+    unit = unit_suffix(f.unit)
     v = f"{num(f.value[0])}-{num(f.value[1])}" if isinstance(f.value, tuple) else num(f.value)
     text = f"{_STAT_WORD.get(f.stat, '')}{_QUAL.get(f.qualifier or '', '')}{v}"
     if f.spread is not None:
@@ -42,7 +48,7 @@ def value_text(f: Finding) -> str:
 def n_text(n: int | None, qualifier: str | None) -> str:
     if n is None:
         return ""
-    return f"n{_QUAL.get(qualifier or '', '=').strip() or '='}{n}" if qualifier else f"n={n}"
+    return f"n{_QUAL[qualifier].strip()}{n}" if qualifier else f"n={n}"
 
 
 def citation(ev: Evidence, study: Study) -> str:
@@ -63,7 +69,7 @@ def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False)
     arm = study.arm(f.arm)
     parts = []
     if f.n is not None:
-        parts.append(n_text(f.n, f.n_qualifier))
+        parts.append(f"{f.events}/{f.n}" if f.events is not None else n_text(f.n, f.n_qualifier))
     elif arm and arm.n is not None:
         parts.append(n_text(arm.n, None))
     elif study.n is not None and not study.arms:
@@ -74,9 +80,6 @@ def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False)
         parts.append(f"range {num(f.range[0])}-{num(f.range[1])}")
     if f.iqr:
         parts.append(f"IQR {num(f.iqr[0])}-{num(f.iqr[1])}")
-    if f.events is not None and f.n is not None:
-        parts.insert(0, f"{f.events}/{f.n}")
-        parts.pop(1)
     if f.p is not None and f.value is not None:
         parts.append(f"p={num(f.p)}" if not f.p_qualifier else f"p{_QUAL[f.p_qualifier].strip()}{num(f.p)}")
     parts.append(citation(ev, study))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nelm.errors import UsageError
-from nelm.figures import figure_record, figure_text, num, vancouver
+from nelm.figures import figure_record, figure_text, num, unit_suffix, vancouver
 from nelm.model import Evidence, Finding, Item, Modality, Study
 from nelm.validate import DESIGNS, TUMOR_TYPES
 
@@ -199,8 +199,8 @@ def compare(
 ) -> list[dict[str, Any]]:
     """Rows of the comparison: one per outcome present in any modality, then evidence base and key risks.
 
-    Each cell is a list of figure records (each with a 'figure' text); with detail=False, a cell
-    with many figures of one kind keeps them all but they are grouped in order of kind."""
+    Each cell is a list of figure records (each with a 'figure' text), grouped in order of kind;
+    with detail=False, several figures of one kind are folded into one summary record."""
     per_mod = {m.id: list(findings(ev, m.id)) for m in mods}
     present = {f.outcome for pairs in per_mod.values() for _, f in pairs}
     order = [o for o in ev.outcomes if o in present and (outcomes is None or o in outcomes)]
@@ -246,9 +246,7 @@ def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             size = r["n"] if r["n"] is not None else r["study_n"]
             per_study[r["study"]] = max(per_study.get(r["study"]) or 0, size or 0) or None
         ns = list(per_study.values())
-        unit = {"%": "%", "months": " mo", "years": " y", "weeks": " wk", "days": " d"}.get(
-            first["unit"], f" {first['unit']}"
-        )
+        unit = unit_suffix(first["unit"])
         word = "" if first["stat"] == "proportion" else first["stat"] + " "
         head = f"{first['timepoint']}: " if first["timepoint"] else ""
         n_text = f", n={'>=' if None in ns else ''}{sum(n for n in ns if n)}" if any(ns) else ""
@@ -323,28 +321,24 @@ class StudyFilter:
     text: str | None = None
 
 
-def tumor_set(name: str) -> tuple[str, ...]:
+def _expand(name: str, what: str, groups: dict[str, tuple[str, ...]], choices: tuple[str, ...]) -> tuple[str, ...]:
+    """A vocabulary term or group name as the set of terms it stands for; UsageError otherwise."""
     key = name.strip().lower()
-    if key in TUMOR_GROUPS:
-        return TUMOR_GROUPS[key]
-    if key in TUMOR_TYPES:
+    if key in groups:
+        return groups[key]
+    if key in choices:
         return (key,)
     raise UsageError(
-        f"unknown tumour type '{name}'",
-        suggest(key, [*TUMOR_TYPES, *TUMOR_GROUPS]) or f"known: {', '.join(TUMOR_TYPES)}",
+        f"unknown {what} '{name}'", suggest(key, [*choices, *groups]) or f"known: {', '.join([*groups, *choices])}"
     )
+
+
+def tumor_set(name: str) -> tuple[str, ...]:
+    return _expand(name, "tumour type", TUMOR_GROUPS, TUMOR_TYPES)
 
 
 def design_set(name: str) -> tuple[str, ...]:
-    key = name.strip().lower()
-    if key in DESIGN_GROUPS:
-        return DESIGN_GROUPS[key]
-    if key in DESIGNS:
-        return (key,)
-    raise UsageError(
-        f"unknown design '{name}'",
-        suggest(key, [*DESIGNS, *DESIGN_GROUPS]) or f"known: {', '.join([*DESIGN_GROUPS, *DESIGNS])}",
-    )
+    return _expand(name, "design", DESIGN_GROUPS, DESIGNS)
 
 
 def _matches_tumor(s: Study, wanted: set[str]) -> bool:

@@ -48,7 +48,6 @@ UNITS = (
     "ml",
     "GBq",
 )
-TIME_UNITS = ("months", "years", "weeks", "days", "hours")
 METHODS = ("kaplan-meier", "actuarial", "crude", "unspecified")
 UNITS_OF_ANALYSIS = ("patient", "lesion", "procedure", "session", "treatment")
 TUMOR_TYPES = (
@@ -76,7 +75,6 @@ SOURCE_TYPES = (
     "trial-protocol",
     "abstract",
 )
-UNINDEXED_TYPES = ("summary", "web-page")  # may lack PMID/DOI
 READ = ("abstract", "full-text", "summary")
 CATEGORIES = ("surgical", "arterial", "ablative", "systemic", "other")
 TOPICS = ("role", "efficacy", "risk", "evidence-base", "selection", "technique")

@@ -10,8 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from nelm.cli import main
+
+settings.register_profile("ci", max_examples=40)  # CI; HYPOTHESIS_PROFILE=long for a campaign
+settings.register_profile("long", max_examples=5000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_EVIDENCE = Path(__file__).resolve().parent / "fixtures" / "evidence"
@@ -84,10 +89,3 @@ def evidence_copy(tmp_path):
     dest = tmp_path / "evidence"
     shutil.copytree(FIXTURE_EVIDENCE, dest)
     return dest
-
-
-from hypothesis import settings as _settings  # noqa: E402
-
-_settings.register_profile("ci", max_examples=40)
-_settings.register_profile("long", max_examples=5000)
-_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
