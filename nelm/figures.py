@@ -7,6 +7,7 @@ from typing import Any
 from nelm.model import Evidence, Finding, Source, Study
 
 _QUAL = {"approx": "~", "up-to": "up to ", "at-least": ">=", "more-than": ">", "less-than": "<"}
+_N_QUAL = {"approx": "~", "up-to": "<=", "at-least": ">=", "more-than": ">", "less-than": "<"}
 _UNIT_SHORT = {"months": "mo", "years": "y", "weeks": "wk", "days": "d", "hours": "h", "%": "%"}
 _STAT_WORD = {
     "median": "median ",
@@ -48,7 +49,8 @@ def value_text(f: Finding) -> str:
 def n_text(n: int | None, qualifier: str | None) -> str:
     if n is None:
         return ""
-    return f"n{_QUAL[qualifier].strip()}{n}" if qualifier else f"n={n}"
+    """'n=60', or with a qualifier 'n>60', 'n<=60', 'n~60'."""
+    return f"n{_N_QUAL[qualifier]}{n}" if qualifier else f"n={n}"
 
 
 def citation(ev: Evidence, study: Study) -> str:

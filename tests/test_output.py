@@ -267,3 +267,13 @@ def test_shell_completion_of_modality_and_outcome_names(sh):
         evidence=None,
     )
     assert r.stdout.split() == ["symptom-response"]
+
+
+@pytest.mark.parametrize(
+    ("n", "qualifier", "text"),
+    [(60, None, "n=60"), (60, "more-than", "n>60"), (60, "up-to", "n<=60"), (60, "approx", "n~60"), (None, None, "")],
+)
+def test_sample_size_text_keeps_its_qualifier(n, qualifier, text):
+    from nelm.figures import n_text
+
+    assert n_text(n, qualifier) == text
