@@ -37,8 +37,10 @@ def unit_suffix(unit: str | None) -> str:
 def value_text(f: Finding) -> str:
     """'83%', '75-100%', '~50%', 'median 3.9 y', '11 +/- 2.3 mo'."""
     if f.value is None:
-        return "p=" + num(f.p) if f.p is not None else "no figure"
+        return "p=" + num(f.p) if f.p is not None else "qualitative"
     unit = unit_suffix(f.unit)
+    if f.value == 1 and unit in (" patients", " lesions", " procedures"):
+        unit = unit[:-1]
     v = f"{num(f.value[0])}-{num(f.value[1])}" if isinstance(f.value, tuple) else num(f.value)
     text = f"{_STAT_WORD.get(f.stat, '')}{_QUAL.get(f.qualifier or '', '')}{v}"
     if f.spread is not None:

@@ -277,3 +277,14 @@ def test_sample_size_text_keeps_its_qualifier(n, qualifier, text):
     from nelm.figures import n_text
 
     assert n_text(n, qualifier) == text
+
+
+def test_value_text_counts_and_qualitative_findings():
+    from nelm.figures import value_text
+    from nelm.model import Finding
+
+    blank = dict.fromkeys(Finding.__dataclass_fields__)
+    one = Finding(**{**blank, "outcome": "x", "stat": "count", "value": 1, "unit": "patients"})
+    three = Finding(**{**blank, "outcome": "x", "stat": "count", "value": 3, "unit": "patients"})
+    words = Finding(**{**blank, "outcome": "x", "stat": "comparison"})
+    assert (value_text(one), value_text(three), value_text(words)) == ("1 patient", "3 patients", "qualitative")
