@@ -142,11 +142,32 @@ def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
         "loe": study.loe,
         "study_n": study.n,
         "tumor_types": list(study.tumor_types),
+        "population": study.population,
+        "period_start": study.period[0] if study.period else None,
+        "period_end": study.period[1] if study.period else None,
         "pmid": src.pmid if src else None,
         "doi": src.doi if src else None,
         "url": src.url if src else None,
+        "read_in": study.via or study.source,
+        "read_url": read_url(ev, study),
         "location": str(f.loc) if f.loc else None,
     }
+
+
+def read_url(ev: Evidence, study: Study) -> str | None:
+    """Where the figure's text was read: the URL of the `via` document or the source, or its seed file."""
+    src = ev.sources.get(study.via or study.source)
+    if src is None:
+        return None
+    return src.url or (f"seed:{src.seed}" if src.seed else None)
+
+
+def reference(ev: Evidence, study: Study) -> str:
+    """The study's Vancouver reference, followed by the document it was read in when that differs."""
+    src = ev.sources.get(study.source)
+    text = vancouver(src) if src else study.source
+    via = ev.sources.get(study.via) if study.via and study.via != study.source else None
+    return f"{text} Cited in: {vancouver(via)}" if via else text
 
 
 def vancouver(src: Source) -> str:

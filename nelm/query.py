@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nelm.errors import UsageError
-from nelm.figures import figure_record, figure_text, num, unit_suffix, vancouver
+from nelm.figures import figure_record, figure_text, num, reference, unit_suffix, vancouver
 from nelm.model import Evidence, Finding, Item, Modality, Study
 from nelm.validate import DESIGNS, TUMOR_TYPES
 
@@ -176,7 +176,7 @@ def profile_rows(ev: Evidence, m: Modality) -> list[dict[str, Any]]:
             {
                 "section": f"finding: {label}",
                 "text": figure_text(ev, s, f, detail=True),
-                "source": vancouver(ev.sources[s.source]) if s.source in ev.sources else s.source,
+                "source": reference(ev, s),
             }
         )
     return rows

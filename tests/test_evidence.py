@@ -93,3 +93,13 @@ def test_new_modalities_present(ev):
 
 def test_every_modality_reviewed(ev):
     assert all(m.reviewed for m in ev.treatments)
+
+
+def test_every_figure_record_says_where_it_was_read(ev):
+    from nelm.figures import figure_record, reference
+
+    for s in ev.studies():
+        rec = figure_record(ev, s, s.findings[0])
+        assert rec["read_url"], s.id
+        if s.via and s.via != s.source:
+            assert rec["read_in"] == s.via and " Cited in: " in reference(ev, s), s.id
