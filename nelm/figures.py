@@ -145,6 +145,7 @@ def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
         "population": study.population,
         "period_start": study.period[0] if study.period else None,
         "period_end": study.period[1] if study.period else None,
+        "not_stated": list(study.not_stated),
         "pmid": src.pmid if src else None,
         "doi": src.doi if src else None,
         "url": src.url if src else None,

@@ -128,6 +128,7 @@ class Study:
     population: str | None = None
     liver_only: bool | None = None
     period: tuple[int | None, int | None] | None = None
+    not_stated: tuple[str, ...] = ()  # facts the source does not give (n, tumor_types, period)
     arms: tuple[Arm, ...] = ()
     note: str | None = None
     loc: Loc | None = None

@@ -62,6 +62,7 @@ TUMOR_TYPES = (
     "mixed",
     "other",
 )
+NOT_STATED = ("n", "tumor_types", "period")  # study facts a source may leave out
 SOURCE_TYPES = (
     "original",
     "systematic-review",
@@ -496,6 +497,7 @@ class Builder:
                 "population",
                 "liver_only",
                 "period",
+                "not_stated",
                 "arms",
                 "findings",
                 "note",
@@ -559,6 +561,12 @@ class Builder:
                     c.problem(pmap.line, ppath, f"start {start} is after end {end}")
                 period = (start, end)
         study_n_qual = c.get(m, "n_qualifier", path, "str", choices=QUALIFIERS)
+        not_stated = c.get(m, "not_stated", path, "strs", choices=NOT_STATED) or ()
+        for key in not_stated:
+            if key in m:
+                c.problem(
+                    m.lines.get("not_stated"), _join(path, "not_stated"), f"{key!r} is given and listed as not stated"
+                )
         findings = []
         arm_map = {a.id: a for a in arms}
         for fm, fpath in _items(c, m, "findings", path):
@@ -584,6 +592,7 @@ class Builder:
             population=c.get(m, "population", path, "str", required=True),
             liver_only=c.get(m, "liver_only", path, "bool"),
             period=period,
+            not_stated=tuple(not_stated),
             arms=tuple(arms),
             findings=tuple(findings),
             note=c.get(m, "note", path, "str"),

@@ -208,6 +208,23 @@ def test_finding_rules(nelm, evidence_copy, snippet, needle):
     assert r.code == 1 and needle in r.stderr, r.stderr
 
 
+@pytest.mark.parametrize(
+    ("extra", "code", "needle"),
+    [
+        ("    not_stated: [period, tumor_types]\n", 0, ""),
+        ("    not_stated: [n]\n", 1, "'n' is given and listed as not stated"),
+        ("    not_stated: [colour]\n", 1, "not_stated"),
+    ],
+)
+def test_study_facts_declared_not_stated(nelm, evidence_copy, extra, code, needle):
+    text = STUDY.format(source="musunuru-2006", outcome="morbidity", value=5).replace(
+        "    findings:", extra + "    findings:"
+    )
+    _write(evidence_copy, "rfa.yaml", text)
+    r = nelm("validate", evidence=evidence_copy)
+    assert r.code == code and needle in r.stderr, r.stderr
+
+
 def test_bibliography_rules(nelm, evidence_copy):
     bib = (evidence_copy / "bibliography.yaml").read_text()
     bib += (
