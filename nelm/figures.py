@@ -74,6 +74,8 @@ def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False)
     parts = []
     if f.n is not None:
         parts.append(f"{f.events}/{f.n}" if f.events is not None else n_text(f.n, f.n_qualifier))
+    elif f.n_unstated:
+        parts.append("n not stated")
     elif arm and arm.n is not None:
         parts.append(n_text(arm.n, None))
     elif study.n is not None and not study.arms:
@@ -124,6 +126,7 @@ def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
         "timepoint": f.timepoint,
         "n": f.n,
         "n_qualifier": f.n_qualifier,
+        "n_stated": not f.n_unstated,
         "events": f.events,
         "ci_low": f.ci[0] if f.ci else None,
         "ci_high": f.ci[1] if f.ci else None,

@@ -90,6 +90,7 @@ class Finding:
     timepoint: str | None = None
     n: int | None = None
     n_qualifier: str | None = None
+    n_unstated: bool = False  # `n: null`: the source gives no denominator; do not show the study's
     events: int | None = None
     derived: bool = False
     ci: tuple[Number, Number] | None = None

@@ -699,6 +699,7 @@ class Builder:
             vs=vs,
             timepoint=timepoint,
             n=n,
+            n_unstated="n" in m and m["n"] is None,
             n_qualifier=c.get(m, "n_qualifier", path, "str", choices=QUALIFIERS),
             events=events,
             derived=bool(c.get(m, "derived", path, "bool")),

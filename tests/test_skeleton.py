@@ -225,6 +225,14 @@ def test_study_facts_declared_not_stated(nelm, evidence_copy, extra, code, needl
     assert r.code == code and needle in r.stderr, r.stderr
 
 
+def test_finding_without_a_stated_denominator_does_not_borrow_the_study_n(nelm, evidence_copy):
+    text = STUDY.format(source="musunuru-2006", outcome="morbidity", value=5) + "        n: null\n"
+    _write(evidence_copy, "rfa.yaml", text)
+    r = nelm("studies", "-m", "rfa", "-f", "json", evidence=evidence_copy)
+    rec = next(x for x in json.loads(r.stdout)["results"] if x["study"] == "t-1")
+    assert rec["n_stated"] is False and "n not stated" in rec["figure"] and "n=10" not in rec["figure"]
+
+
 def test_bibliography_rules(nelm, evidence_copy):
     bib = (evidence_copy / "bibliography.yaml").read_text()
     bib += (
