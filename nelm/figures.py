@@ -103,6 +103,8 @@ def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False)
         text += " vs " + (f"{value_text(twin)} " if twin else "") + (other.label if other else f.vs)
     if arm and (detail or len(study.arms) > 1):
         text = f"{arm.label}: {text}"
+    elif technique := ev.technique(f.technique):
+        text = f"{technique.label}: {text}"
     if detail:
         extra = [x.rstrip(".") for x in (f.definition, f.criteria and f"criteria: {f.criteria}", f.note) if x]
         extra.append(f"{study.design}, LoE {study.loe}" if study.loe else study.design)
@@ -117,6 +119,7 @@ def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
     return {
         "study": study.id,
         "modalities": list(f.modalities),
+        "technique": f.technique,
         "outcome": f.outcome,
         "stat": f.stat,
         "value": f.value[0] if pair else f.value,  # type: ignore[index]
@@ -128,6 +131,7 @@ def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
         "n_qualifier": f.n_qualifier,
         "n_stated": not f.n_unstated,
         "events": f.events,
+        "unit_of_analysis": f.unit_of_analysis,
         "ci_low": f.ci[0] if f.ci else None,
         "ci_high": f.ci[1] if f.ci else None,
         "p": f.p,

@@ -74,6 +74,17 @@ class Arm:
     modalities: tuple[str, ...] = ()
     n: int | None = None
     n_derived: bool = False
+    technique: str | None = None  # id of a technique declared by one of `modalities`
+
+
+@dataclass(frozen=True, slots=True)
+class Technique:
+    """A variant of a modality whose figures must stay apart (e.g. lipiodol vs drug-eluting-bead TACE)."""
+
+    id: str
+    label: str
+    modality: str
+    loc: Loc | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +93,7 @@ class Finding:
     stat: str
     study: str
     modalities: tuple[str, ...]
+    technique: str | None = None  # from the finding's arm
     value: Value = None
     unit: str | None = None
     qualifier: str | None = None
@@ -164,6 +176,7 @@ class Modality:
     contraindications: tuple[Item, ...] = ()
     statements: tuple[Item, ...] = ()
     studies: tuple[Study, ...] = ()
+    techniques: tuple[Technique, ...] = ()
     loc: Loc | None = None
 
 
@@ -177,6 +190,9 @@ class Evidence:
     @property
     def treatments(self) -> list[Modality]:
         return [m for m in self.modalities.values() if m.kind == "modality"]
+
+    def technique(self, tid: str | None) -> Technique | None:
+        return next((t for m in self.modalities.values() for t in m.techniques if t.id == tid), None) if tid else None
 
     def studies(self) -> list[Study]:
         return [s for m in self.modalities.values() for s in m.studies]

@@ -210,7 +210,7 @@ def compare(
         for m in mods:
             pairs = sorted(((s, f) for s, f in per_mod[m.id] if f.outcome == oid), key=lambda sf: _group_key(sf[1]))
             records = [dict(figure_record(ev, s, f), figure=figure_text(ev, s, f, detail=detail)) for s, f in pairs]
-            row[m.id] = records if detail else summarise(records)
+            row[m.id] = records if detail else summarise(ev, records)
         rows.append(row)
     if outcomes is None:
         base: dict[str, Any] = {"row": "Evidence base", "outcome": None}
@@ -225,12 +225,14 @@ def compare(
 _SUMMARISABLE = ("proportion", "median", "mean")
 
 
-def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One line per kind of figure (stat, timepoint, unit): a single figure as it is, several as
-    their range with the number of studies and patients; comparisons are kept whole."""
+def summarise(ev: Evidence, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One line per kind of figure (stat, timepoint, unit, technique, unit of analysis): a single
+    figure as it is, several as their range with the number of studies and patients; comparisons
+    are kept whole."""
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in records:
-        key = (r["stat"], r["timepoint"], r["unit"]) if r["stat"] in _SUMMARISABLE and not r["vs"] else (id(r),)
+        kind = (r["stat"], r["timepoint"], r["unit"], r["technique"], r["unit_of_analysis"])
+        key = kind if r["stat"] in _SUMMARISABLE and not r["vs"] else (id(r),)
         groups.setdefault(key, []).append(r)
     out = []
     for group in groups.values():
@@ -249,9 +251,12 @@ def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         unit = unit_suffix(first["unit"])
         word = "" if first["stat"] == "proportion" else first["stat"] + " "
         head = f"{first['timepoint']}: " if first["timepoint"] else ""
+        if technique := ev.technique(first["technique"]):
+            head = f"{technique.label}: {head}"
+        per = f" per {first['unit_of_analysis']}" if first["unit_of_analysis"] not in (None, "patient") else ""
         n_text = f", n={'>=' if None in ns else ''}{sum(n for n in ns if n)}" if any(ns) else ""
         span = num(min(lows)) if min(lows) == max(highs) else f"{num(min(lows))}-{num(max(highs))}"
-        text = f"{head}{word}{span}{unit} (range of {len(group)} figures, {len(studies)} {'study' if len(studies) == 1 else 'studies'}{n_text})"
+        text = f"{head}{word}{span}{unit}{per} (range of {len(group)} figures, {len(studies)} {'study' if len(studies) == 1 else 'studies'}{n_text})"
         out.append(
             {
                 "figure": text,
@@ -259,6 +264,8 @@ def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "stat": first["stat"],
                 "timepoint": first["timepoint"],
                 "unit": first["unit"],
+                "technique": first["technique"],
+                "unit_of_analysis": first["unit_of_analysis"],
                 "low": min(lows),
                 "high": max(highs),
                 "studies": studies,

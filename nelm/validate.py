@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from nelm.errors import Problem
-from nelm.model import Arm, Evidence, Finding, Item, Loc, Modality, Outcome, Source, Study
+from nelm.model import Arm, Evidence, Finding, Item, Loc, Modality, Outcome, Source, Study, Technique
 from nelm.yamlsafe import Map, Seq
 
 SCHEMA = "nelm/1"
@@ -288,6 +288,8 @@ class Builder:
         self.modalities: dict[str, Modality] = {}
         self.study_ids: dict[str, Loc] = {}
         self.refs: list[tuple[str, str, Checker, int, str]] = []  # (kind, id, checker, line, path)
+        self.techniques: dict[str, Technique] = {}
+        self.technique_refs: list[tuple[str, tuple[str, ...], Checker, int, str]] = []
         self.read_checks: list[tuple[str, str | None, Checker, int, str]] = []
         self.files: list[str] = []
         self.this_year = datetime.date.today().year
@@ -417,6 +419,7 @@ class Builder:
                 "indications",
                 "contraindications",
                 "statements",
+                "techniques",
                 "studies",
             ),
         )
@@ -433,6 +436,15 @@ class Builder:
         reviewed = c.get(root, "reviewed", "", "str", required=kind == "modality", pattern=DATE)
         if reviewed and DATE.match(reviewed) and reviewed > datetime.date.today().isoformat():
             c.problem(root.lines.get("reviewed"), "reviewed", f"{reviewed} is in the future")
+        techniques = []
+        for m, path in _items(c, root, "techniques", ""):
+            c.known(m, path, ("id", "label"))
+            tid = c.get(m, "id", path, "str", required=True, pattern=ID)
+            if tid and self._unique(c, m, path, tid, self.techniques, "technique"):
+                label = c.get(m, "label", path, "str", required=True) or tid
+                t = Technique(id=tid, label=label, modality=mid, loc=c.loc(m))
+                self.techniques[tid] = t
+                techniques.append(t)
         studies = []
         for m, path in _items(c, root, "studies", ""):
             study = self._study(c, m, path, mid)
@@ -451,6 +463,7 @@ class Builder:
             contraindications=self._list_items(c, root, "contraindications", ("kind",)),
             statements=self._list_items(c, root, "statements", ("topic",)),
             studies=tuple(studies),
+            techniques=tuple(techniques),
             loc=c.loc(root),
         )
 
@@ -525,7 +538,7 @@ class Builder:
         arms = []
         arm_ids: set[str] = set()
         for am, apath in _items(c, m, "arms", path):
-            c.known(am, apath, ("id", "label", "modality", "n", "n_derived"))
+            c.known(am, apath, ("id", "label", "modality", "technique", "n", "n_derived"))
             aid = c.get(am, "id", apath, "str", required=True, pattern=ID)
             if aid is None:
                 continue
@@ -536,6 +549,9 @@ class Builder:
             mods = c.get(am, "modality", apath, "strs") or ()
             for mod in mods:
                 self.refs.append(("modality", mod, c, am.lines.get("modality", am.line), _join(apath, "modality")))
+            technique = c.get(am, "technique", apath, "str")
+            if technique:
+                self.technique_refs.append((technique, mods, c, am.lines["technique"], _join(apath, "technique")))
             arm_n = c.get(am, "n", apath, "int", low=1)
             if arm_n and n and arm_n > n and not m.get("n_qualifier"):
                 c.problem(am.lines.get("n"), _join(apath, "n"), f"arm n {arm_n} exceeds the study's n {n}")
@@ -546,6 +562,7 @@ class Builder:
                     modalities=mods,
                     n=arm_n,
                     n_derived=bool(c.get(am, "n_derived", apath, "bool")),
+                    technique=technique,
                 )
             )
         period = None
@@ -687,11 +704,13 @@ class Builder:
                     m.lines[key], _join(path, key), f"arm {ref!r} is not an arm of this study{_hint(ref, list(arms))}"
                 )
         mods = arms[arm].modalities if arm in arms else (modality,)
+        technique = arms[arm].technique if arm in arms else None
         return Finding(
             outcome=outcome or "",
             stat=stat or "",
             study=study,
             modalities=mods,
+            technique=technique,
             value=value,
             unit=unit,
             qualifier=c.get(m, "qualifier", path, "str", choices=QUALIFIERS),
@@ -754,6 +773,12 @@ class Builder:
                         else ""
                     ),
                 )
+        for tid, mods, c, line, path in self.technique_refs:
+            t = self.techniques.get(tid)
+            if t is None:
+                c.problem(line, path, f"unknown technique {tid!r}{_hint(tid, list(self.techniques))}")
+            elif t.modality not in mods:
+                c.problem(line, path, f"technique {tid!r} belongs to {t.modality!r}, not to this arm's modalities")
         for source, via, c, line, path in self.read_checks:
             read = self.sources.get(via or source)
             if read is None:

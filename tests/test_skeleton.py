@@ -233,6 +233,44 @@ def test_finding_without_a_stated_denominator_does_not_borrow_the_study_n(nelm, 
     assert rec["n_stated"] is False and "n not stated" in rec["figure"] and "n=10" not in rec["figure"]
 
 
+TECHNIQUES = """techniques:
+  - {id: deb, label: drug-eluting bead TACE}
+  - {id: ctace, label: lipiodol TACE}
+"""
+
+
+def test_techniques_keep_their_figures_apart(nelm, evidence_copy):
+    text = STUDY.format(source="musunuru-2006", outcome="morbidity", value=5).replace(
+        "studies:", TECHNIQUES + "studies:"
+    )
+    text = text.replace(
+        "    findings:", "    arms:\n      - {id: a, label: arm, modality: [rfa], technique: deb}\n    findings:"
+    )
+    text = text.replace('        unit: "%"', '        unit: "%"\n        arm: a')
+    text += text.split("studies:\n")[1].replace("t-1", "t-2").replace("technique: deb", "technique: ctace")
+    _write(evidence_copy, "rfa.yaml", text)
+    rows = json.loads(nelm("compare", "rfa", "tace", "-o", "morbidity", "-f", "json", evidence=evidence_copy).stdout)
+    cell = rows["results"][0]["rfa"]
+    assert sorted(r["figure"].split(":")[0] for r in cell) == ["drug-eluting bead TACE", "lipiodol TACE"]
+
+
+@pytest.mark.parametrize(
+    ("technique", "needle"),
+    [("dep", "unknown technique 'dep'; did you mean 'deb'?"), ("ctace", "")],
+)
+def test_technique_must_be_declared(nelm, evidence_copy, technique, needle):
+    text = STUDY.format(source="musunuru-2006", outcome="morbidity", value=5).replace(
+        "studies:", TECHNIQUES + "studies:"
+    )
+    text = text.replace(
+        "    findings:",
+        f"    arms:\n      - {{id: a, label: arm, modality: [rfa], technique: {technique}}}\n    findings:",
+    )
+    _write(evidence_copy, "rfa.yaml", text)
+    r = nelm("validate", evidence=evidence_copy)
+    assert (r.code == 1 and needle in r.stderr) if needle else r.code == 0, r.stderr
+
+
 def test_bibliography_rules(nelm, evidence_copy):
     bib = (evidence_copy / "bibliography.yaml").read_text()
     bib += (
