@@ -116,6 +116,7 @@ def list_cmd(
         Column("id", "Modality"),
         Column("name", "Name"),
         Column("studies", "Studies", True),
+        Column("indirect_studies", "Indirect", True),
         Column("patients", "Patients", True, lambda r: (">=" if r["patients_incomplete"] else "") + str(r["patients"])),
         Column("summary", "Summary"),
     ]

@@ -88,6 +88,8 @@ def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False)
         parts.append(f"IQR {num(f.iqr[0])}-{num(f.iqr[1])}")
     if f.p is not None and f.value is not None:
         parts.append(f"p={num(f.p)}" if not f.p_qualifier else f"p{_QUAL[f.p_qualifier].strip()}{num(f.p)}")
+    if study.indirect:
+        parts.append("indirect evidence")
     parts.append(citation(ev, study))
     text = f"{head}{value_text(f)} ({'; '.join(parts)})"
     if f.vs:
@@ -148,6 +150,7 @@ def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
         "design": study.design,
         "loe": study.loe,
         "study_n": study.n,
+        "indirect": study.indirect,
         "tumor_types": list(study.tumor_types),
         "population": study.population,
         "period_start": study.period[0] if study.period else None,

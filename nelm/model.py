@@ -140,6 +140,7 @@ class Study:
     tumor_types: tuple[str, ...] = ()
     population: str | None = None
     liver_only: bool | None = None
+    indirect: bool = False  # population mostly not NET liver metastases (e.g. HCC): indirect evidence
     period: tuple[int | None, int | None] | None = None
     not_stated: tuple[str, ...] = ()  # facts the source does not give (n, tumor_types, period)
     arms: tuple[Arm, ...] = ()

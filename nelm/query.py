@@ -90,9 +90,12 @@ def studies_of(ev: Evidence, modality: str) -> list[Study]:
 
 
 def patients(studies: list[Study], modality: str) -> tuple[int, bool]:
-    """Sum of patients treated with `modality` (arm n where arms say so); True if some are unknown."""
+    """Sum of NET patients treated with `modality` (arm n where arms say so; indirect evidence left
+    out); True if some are unknown."""
     total, partial = 0, False
     for s in studies:
+        if s.indirect:
+            continue
         arms = [a for a in s.arms if modality in a.modalities]
         ns = [a.n for a in arms] if arms else [s.n]
         total += sum(n for n in ns if n)
@@ -112,6 +115,7 @@ def list_rows(ev: Evidence) -> list[dict[str, Any]]:
                 "name": m.name,
                 "category": m.category,
                 "studies": len(studies),
+                "indirect_studies": sum(s.indirect for s in studies),
                 "patients": n,
                 "patients_incomplete": partial,
                 "summary": m.summary,
@@ -150,6 +154,7 @@ def profile(ev: Evidence, m: Modality) -> dict[str, Any]:
         "contraindications": [item_record(ev, i) for i in m.contraindications],
         "statements": [item_record(ev, i) for i in m.statements],
         "studies": len(studies),
+        "indirect_studies": sum(s.indirect for s in studies),
         "patients": n,
         "patients_incomplete": partial,
         "findings": [figure_record(ev, s, f) for s, f in findings(ev, m.id)],
@@ -231,7 +236,7 @@ def summarise(ev: Evidence, records: list[dict[str, Any]]) -> list[dict[str, Any
     are kept whole."""
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in records:
-        kind = (r["stat"], r["timepoint"], r["unit"], r["technique"], r["unit_of_analysis"])
+        kind = (r["stat"], r["timepoint"], r["unit"], r["technique"], r["unit_of_analysis"], r["indirect"])
         key = kind if r["stat"] in _SUMMARISABLE and not r["vs"] else (id(r),)
         groups.setdefault(key, []).append(r)
     out = []
@@ -253,6 +258,8 @@ def summarise(ev: Evidence, records: list[dict[str, Any]]) -> list[dict[str, Any
         head = f"{first['timepoint']}: " if first["timepoint"] else ""
         if technique := ev.technique(first["technique"]):
             head = f"{technique.label}: {head}"
+        if first["indirect"]:
+            head = f"indirect evidence: {head}"
         per = f" per {first['unit_of_analysis']}" if first["unit_of_analysis"] not in (None, "patient") else ""
         n_text = f", n={'>=' if None in ns else ''}{sum(n for n in ns if n)}" if any(ns) else ""
         span = num(min(lows)) if min(lows) == max(highs) else f"{num(min(lows))}-{num(max(highs))}"
@@ -266,6 +273,7 @@ def summarise(ev: Evidence, records: list[dict[str, Any]]) -> list[dict[str, Any
                 "unit": first["unit"],
                 "technique": first["technique"],
                 "unit_of_analysis": first["unit_of_analysis"],
+                "indirect": first["indirect"],
                 "low": min(lows),
                 "high": max(highs),
                 "studies": studies,
@@ -282,7 +290,11 @@ def evidence_base(ev: Evidence, m: Modality) -> dict[str, Any]:
     for s in studies:
         designs[s.design] = designs.get(s.design, 0) + 1
     levels = [s.loe for s in studies if s.loe]
-    text = f"{len(studies)} {'study' if len(studies) == 1 else 'studies'}, {'>=' if partial else ''}{n} patients"
+    indirect = sum(s.indirect for s in studies)
+    text = f"{len(studies)} {'study' if len(studies) == 1 else 'studies'}"
+    if indirect:
+        text += f" ({indirect} indirect: not NET-specific)"
+    text += f", {'>=' if partial else ''}{n} NET patients"
     if designs:
         text += "; " + ", ".join(f"{k} {d}" for d, k in sorted(designs.items(), key=lambda x: -x[1]))
     if levels:
@@ -293,6 +305,7 @@ def evidence_base(ev: Evidence, m: Modality) -> dict[str, Any]:
     return {
         "figure": text,
         "studies": len(studies),
+        "indirect_studies": indirect,
         "patients": n,
         "patients_incomplete": partial,
         "designs": designs,

@@ -233,6 +233,18 @@ def test_finding_without_a_stated_denominator_does_not_borrow_the_study_n(nelm, 
     assert rec["n_stated"] is False and "n not stated" in rec["figure"] and "n=10" not in rec["figure"]
 
 
+def test_indirect_evidence_is_labelled_and_not_counted_as_net_patients(nelm, evidence_copy):
+    text = STUDY.format(source="musunuru-2006", outcome="morbidity", value=5).replace(
+        "    findings:", "    indirect: true\n    findings:"
+    )
+    _write(evidence_copy, "rfa.yaml", text)
+    row = json.loads(nelm("list", "-f", "json", evidence=evidence_copy).stdout)["results"]
+    rfa = next(r for r in row if r["id"] == "rfa")
+    assert (rfa["studies"], rfa["indirect_studies"], rfa["patients"]) == (1, 1, 0)
+    figure = json.loads(nelm("studies", "-m", "rfa", "-f", "json", evidence=evidence_copy).stdout)["results"][0]
+    assert figure["indirect"] is True and "indirect evidence" in figure["figure"]
+
+
 TECHNIQUES = """techniques:
   - {id: deb, label: drug-eluting bead TACE}
   - {id: ctace, label: lipiodol TACE}
