@@ -98,7 +98,9 @@ def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False)
             (
                 g
                 for g in study.findings
-                if g.arm == f.vs and g.outcome == f.outcome and g.timepoint == f.timepoint and g.value is not None
+                if g.arm == f.vs
+                and (g.outcome, g.timepoint, g.stat, g.unit) == (f.outcome, f.timepoint, f.stat, f.unit)
+                and g.value is not None
             ),
             None,
         )
@@ -166,11 +168,12 @@ def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
 
 
 def read_url(ev: Evidence, study: Study) -> str | None:
-    """Where the figure's text was read: the URL of the `via` document or the source, or its seed file."""
+    """Where the figure's text was read: the study's own page of it, else the URL of the `via`
+    document or the source, or its seed file."""
     src = ev.sources.get(study.via or study.source)
     if src is None:
-        return None
-    return src.url or (f"seed:{src.seed}" if src.seed else None)
+        return study.url
+    return study.url or src.url or (f"seed:{src.seed}" if src.seed else None)
 
 
 def reference(ev: Evidence, study: Study) -> str:

@@ -233,6 +233,40 @@ def test_finding_without_a_stated_denominator_does_not_borrow_the_study_n(nelm, 
     assert rec["n_stated"] is False and "n not stated" in rec["figure"] and "n=10" not in rec["figure"]
 
 
+def test_study_page_url_overrides_the_source_url(nelm, evidence_copy):
+    page = "https://example.org/table3"
+    text = STUDY.format(source="musunuru-2006", outcome="morbidity", value=5).replace(
+        "    findings:", f"    url: {page}\n    findings:"
+    )
+    _write(evidence_copy, "rfa.yaml", text)
+    rec = json.loads(nelm("studies", "-m", "rfa", "-f", "json", evidence=evidence_copy).stdout)["results"][0]
+    assert rec["read_url"] == page
+    bad = text.replace(page, "ftp://x")
+    _write(evidence_copy, "rfa.yaml", bad)
+    assert "url" in nelm("validate", evidence=evidence_copy).stderr
+
+
+TWO_ARMS = """    arms:
+      - {id: a, label: transplant, modality: [rfa]}
+      - {id: b, label: no transplant}
+    findings:
+      - {outcome: os, arm: a, vs: b, stat: mean, value: 6.8, unit: months}
+      - {outcome: os, arm: b, stat: proportion, value: 50.9, unit: "%", timepoint: 5y}
+      - {outcome: os, arm: a, vs: b, stat: proportion, value: 97.2, unit: "%", timepoint: 5y, p: 0.001}
+"""
+
+
+def test_comparator_value_is_shown_only_for_the_same_kind_of_figure(nelm, evidence_copy):
+    text = STUDY.format(source="musunuru-2006", outcome="morbidity", value=5).split("    findings:")[0] + TWO_ARMS
+    _write(evidence_copy, "rfa.yaml", text)
+    figures = [
+        r["figure"]
+        for r in json.loads(nelm("studies", "-m", "rfa", "-f", "json", evidence=evidence_copy).stdout)["results"]
+    ]
+    assert any(f.startswith("transplant: mean 6.8 mo") and "vs no transplant" in f and "50.9" not in f for f in figures)
+    assert any("97.2%" in f and "vs 50.9% no transplant" in f for f in figures), figures
+
+
 def test_indirect_evidence_is_labelled_and_not_counted_as_net_patients(nelm, evidence_copy):
     text = STUDY.format(source="musunuru-2006", outcome="morbidity", value=5).replace(
         "    findings:", "    indirect: true\n    findings:"
