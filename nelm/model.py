@@ -163,6 +163,7 @@ class Item:
     cites: str | None = None
     kind: str | None = None  # absolute|relative for contraindications
     topic: str | None = None  # for statements
+    grade: str | None = None  # a guideline's own grade or level for this position, as printed
     loc: Loc | None = None
 
 

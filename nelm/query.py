@@ -133,6 +133,7 @@ def item_record(ev: Evidence, item: Item) -> dict[str, Any]:
         "text": item.text,
         "kind": item.kind,
         "topic": item.topic,
+        "grade": item.grade,
         "sources": list(item.sources),
         "citation": "; ".join(cites) + (f" {item.cites}" if item.cites else ""),
         "location": str(item.loc) if item.loc else None,
@@ -174,7 +175,8 @@ def profile_rows(ev: Evidence, m: Modality) -> list[dict[str, Any]]:
         for i in items:
             rec = item_record(ev, i)
             label = f"{section} ({i.kind or i.topic})" if (i.kind or i.topic) else section
-            rows.append({"section": label, "text": i.text, "source": rec["citation"]})
+            text = f"{i.text} (grade: {i.grade})" if i.grade else i.text
+            rows.append({"section": label, "text": text, "source": rec["citation"]})
     for s, f in findings(ev, m.id):
         label = ev.outcomes[f.outcome].label if f.outcome in ev.outcomes else f.outcome
         rows.append(

@@ -470,7 +470,7 @@ class Builder:
     def _list_items(self, c: Checker, root: Map, key: str, extra: tuple[str, ...]) -> tuple[Item, ...]:
         out = []
         for m, path in _items(c, root, key, ""):
-            c.known(m, path, ("text", "sources", "cites", *extra))
+            c.known(m, path, ("text", "sources", "cites", "grade", *extra))
             sources = c.get(m, "sources", path, "strs", required=True) or ()
             for sid in sources:
                 self.refs.append(("source", sid, c, m.lines.get("sources", m.line), _join(path, "sources")))
@@ -485,6 +485,7 @@ class Builder:
                     if "kind" in extra
                     else None,
                     topic=c.get(m, "topic", path, "str", required=True, choices=TOPICS) if "topic" in extra else None,
+                    grade=c.get(m, "grade", path, "str"),
                     loc=c.loc(m),
                 )
             )

@@ -246,6 +246,18 @@ def test_study_page_url_overrides_the_source_url(nelm, evidence_copy):
     assert "url" in nelm("validate", evidence=evidence_copy).stderr
 
 
+def test_guideline_grade_is_kept_with_its_position(nelm, evidence_copy):
+    text = STUDY.format(source="musunuru-2006", outcome="morbidity", value=5).replace(
+        "studies:",
+        "statements:\n  - {topic: role, text: Refer to a centre., sources: [musunuru-2006], grade: Level 5 grade D}\nstudies:",
+    )
+    _write(evidence_copy, "rfa.yaml", text)
+    prof = json.loads(nelm("show", "rfa", "-f", "json", evidence=evidence_copy).stdout)["results"][0]
+    assert prof["statements"][0]["grade"] == "Level 5 grade D"
+    rows = nelm("show", "rfa", "-f", "tsv", evidence=evidence_copy).stdout
+    assert "Refer to a centre. (grade: Level 5 grade D)" in rows
+
+
 TWO_ARMS = """    arms:
       - {id: a, label: transplant, modality: [rfa]}
       - {id: b, label: no transplant}
