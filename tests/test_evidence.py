@@ -69,20 +69,7 @@ def test_at_least_60_distinct_studies(ev):
     assert len({s.id for s in ev.studies()}) >= 60
 
 
-@pytest.mark.parametrize(
-    "modality",
-    [
-        m
-        if m != "cryoablation"
-        else pytest.param(
-            m,
-            marks=pytest.mark.xfail(
-                strict=True, reason="only 3 readable NET-specific cryoablation studies so far (issue 4 left open)"
-            ),
-        )
-        for m in CORE
-    ],
-)
+@pytest.mark.parametrize("modality", CORE)
 def test_six_studies_per_core_modality(ev, modality):
     assert len(query.studies_of(ev, modality)) >= 6
 
