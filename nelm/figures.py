@@ -91,7 +91,8 @@ def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False)
     if study.indirect:
         parts.append("indirect evidence")
     parts.append(citation(ev, study))
-    text = f"{head}{value_text(f)} ({'; '.join(parts)})"
+    per = f" per {f.unit_of_analysis}" if f.unit_of_analysis not in (None, "patient") else ""
+    text = f"{head}{value_text(f)}{per} ({'; '.join(parts)})"
     if f.vs:
         other = study.arm(f.vs)
         twin = next(

@@ -279,6 +279,13 @@ def test_comparator_value_is_shown_only_for_the_same_kind_of_figure(nelm, eviden
     assert any("97.2%" in f and "vs 50.9% no transplant" in f for f in figures), figures
 
 
+def test_unit_of_analysis_is_written_with_the_figure(nelm, evidence_copy):
+    text = STUDY.format(source="musunuru-2006", outcome="morbidity", value=5) + "        unit_of_analysis: procedure\n"
+    _write(evidence_copy, "rfa.yaml", text)
+    rec = json.loads(nelm("studies", "-m", "rfa", "-f", "json", evidence=evidence_copy).stdout)["results"][0]
+    assert rec["figure"].startswith("5% per procedure (")
+
+
 def test_indirect_evidence_is_labelled_and_not_counted_as_net_patients(nelm, evidence_copy):
     text = STUDY.format(source="musunuru-2006", outcome="morbidity", value=5).replace(
         "    findings:", "    indirect: true\n    findings:"
