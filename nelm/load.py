@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from nelm import yamlsafe
+from nelm import cache, yamlsafe
 from nelm.errors import EvidenceError, Problem, UsageError
 from nelm.model import Evidence
 from nelm.validate import Builder
@@ -50,7 +50,12 @@ def evidence_files(paths: list[Path]) -> list[Path]:
 
 def _read(path: Path, problems: list[Problem]) -> object | None:
     try:
-        return yamlsafe.read(str(path))
+        data = yamlsafe.read_bytes(str(path))
+        tree = cache.get(data)
+        if tree is None:
+            tree = yamlsafe.parse_bytes(data)
+            cache.put(data, tree)
+        return tree
     except yamlsafe.YamlProblem as e:
         problems.append(Problem(str(path), e.line, "", e.message))
     except OSError as e:

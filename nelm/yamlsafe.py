@@ -180,10 +180,20 @@ def _attach(stack: list[Any], keys: list[Any], node: Any, line: int) -> None:
 
 def read(path: str) -> Any:
     """Read and parse a file, enforcing size, encoding and binary checks."""
+    return parse_bytes(read_bytes(path))
+
+
+def read_bytes(path: str) -> bytes:
+    """A file's bytes, refusing files over the size limit without reading them whole."""
     with open(path, "rb") as fh:
         data = fh.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise YamlProblem(None, f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB (split it into several files)")
+    return data
+
+
+def parse_bytes(data: bytes) -> Any:
+    """Parse a file's bytes, enforcing the encoding and binary checks."""
     if b"\x00" in data:
         raise YamlProblem(None, "binary file (contains NUL bytes); expected UTF-8 YAML text")
     try:

@@ -23,6 +23,12 @@ FIXTURE_EVIDENCE = Path(__file__).resolve().parent / "fixtures" / "evidence"
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Keep the parse cache of the test run out of the user's ~/.cache."""
+    os.environ["NELM_CACHE_DIR"] = str(tmp_path_factory.mktemp("nelm-cache"))
+
+
 @dataclass
 class Run:
     code: int
