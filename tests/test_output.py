@@ -288,3 +288,33 @@ def test_value_text_counts_and_qualitative_findings():
     three = Finding(**{**blank, "outcome": "x", "stat": "count", "value": 3, "unit": "patients"})
     words = Finding(**{**blank, "outcome": "x", "stat": "comparison"})
     assert (value_text(one), value_text(three), value_text(words)) == ("1 patient", "3 patients", "qualitative")
+
+
+@pytest.mark.parametrize("fmt", ["table", "tsv", "json"])
+def test_fields_work_for_columns_with_display_helpers(nelm, fmt):
+    r = nelm("list", "-f", fmt, "--fields", "id,patients")
+    assert r.code == 0 and "internal error" not in r.stderr
+    if fmt == "json":
+        assert set(json.loads(r.stdout)["results"][0]) == {"id", "patients"}
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        ["list"],
+        ["show", "rfa"],
+        ["compare", "tace", "rfa"],
+        ["studies"],
+        ["outcomes"],
+        ["outcomes", "os"],
+        ["search", "liver"],
+        ["refs"],
+    ],
+)
+def test_every_selectable_field_renders_alone(nelm, cmd):
+    err = nelm(*cmd, "--fields", "nope").stderr
+    fields = err.split("choose from: ")[1].strip().rstrip(")").split(", ")
+    for name in fields:
+        for fmt in ("table", "tsv"):
+            r = nelm(*cmd, "--fields", name, "-f", fmt)
+            assert r.code == 0 and "internal error" not in r.stderr, (name, fmt, r.stderr)

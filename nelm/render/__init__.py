@@ -61,8 +61,15 @@ def select(result: Result, fields: str | None) -> Result:
             )
     headers = {c.key: c for c in result.columns}
     columns = [headers.get(k, Column(k, k)) for k in wanted]
-    rows = result.json_rows or result.rows
-    return Result(result.command, columns, [{k: r.get(k) for k in wanted} for r in rows], result.title)
+    source = result.json_rows or result.rows
+    projected = [{k: r.get(k) for k in wanted} for r in source]
+    # Display helpers may read keys that were not selected (e.g. patients_incomplete for patients).
+    shown = (
+        [{**r, **p} for r, p in zip(result.rows, projected, strict=True)]
+        if len(result.rows) == len(projected)
+        else projected
+    )
+    return Result(result.command, columns, shown, result.title, json_rows=projected)
 
 
 def emit(out: Output, result: Result, fmt: str, *, headers: bool = True) -> None:
