@@ -214,6 +214,13 @@ def studies_cmd(
     text: Annotated[
         Optional[str], typer.Option("--text", help="Case-insensitive substring of the study's text.")
     ] = None,
+    technique: Annotated[
+        Optional[list[str]],
+        typer.Option("--technique", help="Technique id (repeatable), e.g. ctace, deb-tace, resin, glass."),
+    ] = None,
+    net_only: Annotated[
+        bool, typer.Option("--net-only", help="Leave out indirect evidence (populations mostly not NET).")
+    ] = False,
     sort: Annotated[
         Optional[str], typer.Option("--sort", help="Sort by this field (e.g. n, year, value, loe).")
     ] = None,
@@ -237,6 +244,8 @@ def studies_cmd(
         since=since,
         until=until,
         text=text,
+        techniques=tuple(query.resolve_technique(ev, t) for t in technique or ()),
+        net_only=net_only,
     )
     rows = query.study_rows(ev, flt)
     result = Result("studies", STUDY_COLUMNS, rows, "Study findings")

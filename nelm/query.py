@@ -73,6 +73,19 @@ def resolve_outcome(ev: Evidence, name: str) -> str:
     raise UsageError(f"unknown outcome '{name}'", suggest(key, ev.outcomes) or "see 'nelm outcomes'")
 
 
+def resolve_technique(ev: Evidence, name: str) -> str:
+    key = name.strip().lower()
+    known = {t.id: t for m in ev.modalities.values() for t in m.techniques}
+    if key in known:
+        return key
+    by_label = {t.label.lower(): t.id for t in known.values()}
+    if key in by_label:
+        return by_label[key]
+    raise UsageError(
+        f"unknown technique '{name}'", suggest(key, list(known)) or f"choose from: {', '.join(sorted(known))}"
+    )
+
+
 def findings(ev: Evidence, modality: str | None = None) -> Iterator[tuple[Study, Finding]]:
     """All findings (of one modality when given), in file order."""
     for m in ev.modalities.values():
@@ -154,6 +167,7 @@ def profile(ev: Evidence, m: Modality) -> dict[str, Any]:
         "indications": [item_record(ev, i) for i in m.indications],
         "contraindications": [item_record(ev, i) for i in m.contraindications],
         "statements": [item_record(ev, i) for i in m.statements],
+        "techniques": [{"id": t.id, "label": t.label} for t in m.techniques],
         "studies": len(studies),
         "indirect_studies": sum(s.indirect for s in studies),
         "patients": n,
@@ -167,6 +181,9 @@ def profile_rows(ev: Evidence, m: Modality) -> list[dict[str, Any]]:
     rows = [{"section": "summary", "text": m.summary, "source": ""}]
     if m.description:
         rows.append({"section": "description", "text": m.description, "source": ""})
+    if m.techniques:
+        labels = "; ".join(f"{t.label} ({t.id})" for t in m.techniques)
+        rows.append({"section": "techniques", "text": labels, "source": ""})
     for section, items in (
         ("indication", m.indications),
         ("contraindication", m.contraindications),
@@ -341,6 +358,8 @@ class StudyFilter:
     since: int | None = None
     until: int | None = None
     text: str | None = None
+    techniques: tuple[str, ...] = ()
+    net_only: bool = False
 
 
 def _expand(name: str, what: str, groups: dict[str, tuple[str, ...]], choices: tuple[str, ...]) -> tuple[str, ...]:
@@ -410,6 +429,10 @@ def study_rows(ev: Evidence, flt: StudyFilter) -> list[dict[str, Any]]:
         if flt.until is not None and (year is None or year > flt.until):
             continue
         if flt.text and flt.text.lower() not in _haystack(ev, s, f):
+            continue
+        if flt.techniques and f.technique not in flt.techniques:
+            continue
+        if flt.net_only and s.indirect:
             continue
         rec = figure_record(ev, s, f)
         rec["modality"] = ", ".join(f.modalities)

@@ -319,6 +319,31 @@ def test_techniques_keep_their_figures_apart(nelm, evidence_copy):
     assert sorted(r["figure"].split(":")[0] for r in cell) == ["drug-eluting bead TACE", "lipiodol TACE"]
 
 
+def test_studies_filter_by_technique_and_net_only(nelm, evidence_copy):
+    text = STUDY.format(source="musunuru-2006", outcome="morbidity", value=5).replace(
+        "studies:", TECHNIQUES + "studies:"
+    )
+    text = text.replace(
+        "    findings:", "    arms:\n      - {id: a, label: arm, modality: [rfa], technique: deb}\n    findings:"
+    )
+    text = text.replace('        unit: "%"', '        unit: "%"\n        arm: a')
+    text += text.split("studies:\n")[1].replace("t-1", "t-2").replace("technique: deb", "technique: ctace")
+    text = text.replace("  - id: t-2\n", "  - id: t-2\n    indirect: true\n")
+    _write(evidence_copy, "rfa.yaml", text)
+
+    def ids(*args):
+        r = nelm("studies", "-m", "rfa", *args, "-f", "json", evidence=evidence_copy)
+        return sorted({x["study"] for x in json.loads(r.stdout)["results"]})
+
+    assert ids("--technique", "deb") == ["t-1"]
+    assert ids("--technique", "lipiodol TACE") == ["t-2"]
+    assert "t-2" not in ids("--net-only")
+    r = nelm("studies", "--technique", "dep", evidence=evidence_copy)
+    assert r.code == 2 and "did you mean 'deb'" in r.stderr
+    prof = json.loads(nelm("show", "rfa", "-f", "json", evidence=evidence_copy).stdout)["results"][0]
+    assert [t["id"] for t in prof["techniques"]] == ["deb", "ctace"]
+
+
 @pytest.mark.parametrize(
     ("technique", "needle"),
     [("dep", "unknown technique 'dep'; did you mean 'deb'?"), ("ctace", "")],
