@@ -304,7 +304,8 @@ TECHNIQUES = """techniques:
 """
 
 
-def test_techniques_keep_their_figures_apart(nelm, evidence_copy):
+def _two_techniques() -> str:
+    """Study t-1 on a drug-eluting-bead arm, study t-2 on a lipiodol arm, one figure each."""
     text = STUDY.format(source="musunuru-2006", outcome="morbidity", value=5).replace(
         "studies:", TECHNIQUES + "studies:"
     )
@@ -313,22 +314,18 @@ def test_techniques_keep_their_figures_apart(nelm, evidence_copy):
     )
     text = text.replace('        unit: "%"', '        unit: "%"\n        arm: a')
     text += text.split("studies:\n")[1].replace("t-1", "t-2").replace("technique: deb", "technique: ctace")
-    _write(evidence_copy, "rfa.yaml", text)
+    return text
+
+
+def test_techniques_keep_their_figures_apart(nelm, evidence_copy):
+    _write(evidence_copy, "rfa.yaml", _two_techniques())
     rows = json.loads(nelm("compare", "rfa", "tace", "-o", "morbidity", "-f", "json", evidence=evidence_copy).stdout)
     cell = rows["results"][0]["rfa"]
     assert sorted(r["figure"].split(":")[0] for r in cell) == ["drug-eluting bead TACE", "lipiodol TACE"]
 
 
 def test_studies_filter_by_technique_and_net_only(nelm, evidence_copy):
-    text = STUDY.format(source="musunuru-2006", outcome="morbidity", value=5).replace(
-        "studies:", TECHNIQUES + "studies:"
-    )
-    text = text.replace(
-        "    findings:", "    arms:\n      - {id: a, label: arm, modality: [rfa], technique: deb}\n    findings:"
-    )
-    text = text.replace('        unit: "%"', '        unit: "%"\n        arm: a')
-    text += text.split("studies:\n")[1].replace("t-1", "t-2").replace("technique: deb", "technique: ctace")
-    text = text.replace("  - id: t-2\n", "  - id: t-2\n    indirect: true\n")
+    text = _two_techniques().replace("  - id: t-2\n", "  - id: t-2\n    indirect: true\n")
     _write(evidence_copy, "rfa.yaml", text)
 
     def ids(*args):
