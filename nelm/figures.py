@@ -49,9 +49,9 @@ def value_text(f: Finding) -> str:
 
 
 def n_text(n: int | None, qualifier: str | None) -> str:
+    """'n=60', or with a qualifier 'n>60', 'n<=60', 'n~60'."""
     if n is None:
         return ""
-    """'n=60', or with a qualifier 'n>60', 'n<=60', 'n~60'."""
     return f"n{_N_QUAL[qualifier]}{n}" if qualifier else f"n={n}"
 
 
