@@ -142,10 +142,8 @@ class Study:
     liver_only: bool | None = None
     indirect: bool = False  # population mostly not NET liver metastases (e.g. HCC): indirect evidence
     period: tuple[int | None, int | None] | None = None
-    not_stated: tuple[str, ...] = ()
-    url: str | None = (
-        None  # page of the document read that holds these figures, when not its main url  # facts the source does not give (n, tumor_types, period)
-    )
+    not_stated: tuple[str, ...] = ()  # facts the source does not give (n, tumor_types, period)
+    url: str | None = None  # page of the document read that holds these figures, when not its main url
     arms: tuple[Arm, ...] = ()
     note: str | None = None
     loc: Loc | None = None
