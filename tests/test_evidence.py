@@ -113,3 +113,25 @@ def test_every_study_gives_or_declares_n_tumour_types_and_period(ev):
         if any(getattr(s, k) in (None, ()) and k not in s.not_stated for k in ("n", "tumor_types", "period"))
     }
     assert gaps == NOT_YET_CHECKED
+
+
+def _readme_examples() -> list[list[str]]:
+    import shlex
+
+    from conftest import ROOT
+
+    text = (ROOT / "README.md").read_text()
+    block = text.split("Examples:\n\n```sh\n", 1)[1].split("```", 1)[0]
+    lines = [shlex.split(line, comments=True) for line in block.splitlines()]
+    return [args[1:] for args in lines if args and args[0] == "nelm" and "my-overlay/" not in args]
+
+
+@pytest.mark.parametrize("args", _readme_examples(), ids=" ".join)
+def test_readme_examples_answer_from_the_shipped_evidence(nelm, args):
+    r = (
+        nelm(*args, "-f", "tsv", "--no-headers", evidence=None)
+        if args[0] not in ("validate", "--version")
+        else nelm(*args, evidence=None)
+    )
+    assert r.code == 0, r.stderr
+    assert r.stdout.strip() or args[0] == "validate", "no output"
