@@ -194,8 +194,11 @@ class Evidence:
     def treatments(self) -> list[Modality]:
         return [m for m in self.modalities.values() if m.kind == "modality"]
 
+    def techniques(self) -> dict[str, Technique]:
+        return {t.id: t for m in self.modalities.values() for t in m.techniques}
+
     def technique(self, tid: str | None) -> Technique | None:
-        return next((t for m in self.modalities.values() for t in m.techniques if t.id == tid), None) if tid else None
+        return self.techniques().get(tid) if tid else None
 
     def studies(self) -> list[Study]:
         return [s for m in self.modalities.values() for s in m.studies]

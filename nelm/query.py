@@ -75,7 +75,7 @@ def resolve_outcome(ev: Evidence, name: str) -> str:
 
 def resolve_technique(ev: Evidence, name: str) -> str:
     key = name.strip().lower()
-    known = {t.id: t for m in ev.modalities.values() for t in m.techniques}
+    known = ev.techniques()
     if key in known:
         return key
     by_label = {t.label.lower(): t.id for t in known.values()}
