@@ -37,6 +37,8 @@ class Source:
     seed: str | None = None
     read: str | None = None
     short: str | None = None
+    corporate_author: str | None = None  # an organisation as author (NICE, PDQ board): `short` names it
+    read_url: str | None = None  # where the text was actually read, when not the canonical `url`
     note: str | None = None
     loc: Loc | None = None
 

@@ -64,16 +64,28 @@ TUMOR_TYPES = (
 )
 NOT_STATED = ("n", "tumor_types", "period")  # study facts a source may leave out
 SOURCE_TYPES = (
+    # peer-reviewed
     "original",
     "systematic-review",
     "meta-analysis",
-    "guideline",
-    "review",
     "narrative-review",
     "book-chapter",
-    "summary",
-    "web-page",
     "trial-protocol",
+    # guidance
+    "guideline",
+    "consensus",
+    "hta",
+    # neither peer-reviewed nor guidance: flagged wherever cited
+    "registry-record",
+    "congress-abstract",
+    "summary",
+    "patient-information",
+    "institutional-page",
+    "news",
+    "payer-policy",
+    # legacy kinds, being migrated
+    "review",
+    "web-page",
     "abstract",
 )
 READ = ("abstract", "full-text", "summary")
@@ -366,6 +378,8 @@ class Builder:
             "seed",
             "read",
             "short",
+            "corporate_author",
+            "read_url",
             "accessed",
             "note",
         )
@@ -394,6 +408,8 @@ class Builder:
                 seed=c.get(m, "seed", path, "str"),
                 read=c.get(m, "read", path, "str", choices=READ),
                 short=c.get(m, "short", path, "str"),
+                corporate_author=c.get(m, "corporate_author", path, "str"),
+                read_url=c.get(m, "read_url", path, "str", pattern=URL),
                 note=c.get(m, "note", path, "str"),
                 loc=c.loc(m),
             )
