@@ -66,6 +66,8 @@ class Outcome:
     higher_is_better: bool | None
     category: str
     description: str = ""
+    dimensions: tuple[str, ...] = ()  # finding fields that decide whether two figures measure the same
+    core: bool = False  # among the outcomes a tumour board asks about first
     loc: Loc | None = None
 
 
@@ -121,6 +123,40 @@ class Finding:
     definition: str | None = None
     source_loc: str | None = None
     note: str | None = None
+    subgroup: str | None = None  # the subset this figure describes (its n is the subset's)
+    time_origin: str | None = None  # survival: primary-diagnosis | metastasis-diagnosis | treatment | unstated
+    response_level: str | None = None  # response: any | significant | complete
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A head-to-head result: two arms (or an exposure and its absence), one measure, its direction."""
+
+    outcome: str
+    measure: str  # hazard-ratio | odds-ratio | relative-risk | risk-difference | median-difference | ...
+    study: str
+    modalities: tuple[str, ...]  # every modality either side belongs to
+    arm: str | None = None
+    vs: str | None = None
+    exposure: str | None = None  # a risk factor, for exposure-versus-absence comparisons
+    reference: str | None = None
+    value: Value = None
+    qualifier: str | None = None
+    unit: str | None = None
+    ci: tuple[Number, Number] | None = None
+    ci_level: float = 0.95
+    p: float | None = None
+    p_qualifier: str | None = None
+    adjusted: bool | None = None
+    direction: str | None = None  # in words: "HR below 1 favours chemoembolization"
+    timepoint: str | None = None
+    subgroup: str | None = None
+    n: int | None = None
+    n_unstated: bool = False
+    definition: str | None = None
+    source_loc: str | None = None
+    note: str | None = None
     loc: Loc | None = None
 
 
@@ -148,7 +184,16 @@ class Study:
     url: str | None = None  # page of the document read that holds these figures, when not its main url
     arms: tuple[Arm, ...] = ()
     note: str | None = None
+    cohort: str | None = None  # records of the same patients share a cohort id
+    includes: tuple[str, ...] = ()  # a review's included studies (study or bibliography ids) that it names
+    tumor_mix: tuple[tuple[str, int], ...] = ()  # patients per tumour type or primary site, as printed
+    comparisons: tuple[Comparison, ...] = ()
     loc: Loc | None = None
+
+    @property
+    def is_synthesis(self) -> bool:
+        """A review or pooled analysis: never added to the primary series it draws on."""
+        return self.design in ("systematic-review", "meta-analysis", "pooled-trials", "narrative-review", "guideline")
 
     def arm(self, arm_id: str | None) -> Arm | None:
         return next((a for a in self.arms if a.id == arm_id), None)

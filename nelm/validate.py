@@ -8,11 +8,13 @@ import math
 import re
 from typing import Any
 
+from nelm import honest
 from nelm.errors import Problem
 from nelm.model import Arm, Evidence, Finding, Item, Loc, Modality, Outcome, Source, Study, Technique
 from nelm.yamlsafe import Map, Seq
 
-SCHEMA = "nelm/1"
+SCHEMA = "nelm/2"
+SCHEMAS = ("nelm/1", "nelm/2")  # nelm/1: before the honest-model rules (accepted while files migrate)
 KINDS = ("outcomes", "bibliography", "modality", "topic")
 DESIGNS = (
     "rct",
@@ -118,6 +120,7 @@ class Checker:
     def __init__(self, file: str, problems: list[Problem]) -> None:
         self.file = file
         self.problems = problems
+        self.strict = True  # nelm/2 rules; False for a nelm/1 file
 
     def problem(self, line: int | None, path: str, message: str) -> None:
         self.problems.append(Problem(self.file, line, path, message))
@@ -303,6 +306,8 @@ class Builder:
         self.techniques: dict[str, Technique] = {}
         self.technique_refs: list[tuple[str, tuple[str, ...], Checker, int, str]] = []
         self.read_checks: list[tuple[str, str | None, Checker, int, str]] = []
+        self.support_checks: list[tuple[tuple[str, ...], Checker, int, str]] = []
+        self.include_refs: list[tuple[str, Checker, int, str]] = []
         self.files: list[str] = []
         self.this_year = datetime.date.today().year
 
@@ -314,7 +319,8 @@ class Builder:
         if root is None:
             return
         schema = root.get("schema")
-        if schema != SCHEMA:
+        c.strict = schema == SCHEMA
+        if schema not in SCHEMAS:
             c.problem(
                 root.lines.get("schema", 1),
                 "schema",
@@ -334,7 +340,11 @@ class Builder:
     def _outcomes(self, c: Checker, root: Map) -> None:
         c.known(root, "", ("schema", "kind", "outcomes"))
         for m, path in _items(c, root, "outcomes", ""):
-            c.known(m, path, ("id", "label", "kind", "unit", "higher_is_better", "category", "description"))
+            c.known(
+                m,
+                path,
+                ("id", "label", "kind", "unit", "higher_is_better", "category", "description", "dimensions", "core"),
+            )
             oid = c.get(m, "id", path, "str", required=True, pattern=ID)
             if oid is None or not self._unique(c, m, path, oid, self.outcomes, "outcome"):
                 continue
@@ -354,6 +364,8 @@ class Builder:
                 higher_is_better=hib,
                 category=c.get(m, "category", path, "str", required=True, choices=OUTCOME_CATEGORIES) or "efficacy",
                 description=c.get(m, "description", path, "str") or "",
+                dimensions=c.get(m, "dimensions", path, "strs", choices=honest.DIMENSIONS) or (),
+                core=bool(c.get(m, "core", path, "bool")),
                 loc=c.loc(m),
             )
 
@@ -389,6 +401,13 @@ class Builder:
             if sid is None or not self._unique(c, m, path, sid, self.sources, "source"):
                 continue
             stype = c.get(m, "type", path, "str", required=True, choices=SOURCE_TYPES)
+            if c.strict and stype in honest.LEGACY_SOURCE_TYPES:
+                c.problem(
+                    m.lines.get("type"),
+                    _join(path, "type"),
+                    f"{stype!r} is a nelm/1 kind: say what the source is (e.g. narrative-review, patient-information,"
+                    " institutional-page, news, payer-policy, congress-abstract)",
+                )
             src = Source(
                 id=sid,
                 type=stype or "original",
@@ -490,6 +509,8 @@ class Builder:
             sources = c.get(m, "sources", path, "strs", required=True) or ()
             for sid in sources:
                 self.refs.append(("source", sid, c, m.lines.get("sources", m.line), _join(path, "sources")))
+            if c.strict and sources and key in ("indications", "contraindications"):
+                self.support_checks.append((sources, c, m.lines.get("sources", m.line), _join(path, "sources")))
             if "sources" in m and not sources and isinstance(m["sources"], Seq) and not m["sources"]:
                 c.problem(m.line, _join(path, "sources"), "empty (every item needs at least one source)")
             out.append(
@@ -533,6 +554,7 @@ class Builder:
                 "arms",
                 "findings",
                 "note",
+                *honest.STUDY_FIELDS,
             ),
         )
         sid = c.get(m, "id", path, "str", required=True, pattern=ID)
@@ -609,8 +631,13 @@ class Builder:
             f = self._finding(c, fm, fpath, sid, modality, arm_map, None if study_n_qual else n)
             if f is not None:
                 findings.append(f)
-        if "findings" not in m:
-            c.problem(m.line, _join(path, "findings"), "missing (a study needs at least one finding)")
+        extras = honest.study_extras(
+            c, m, path, study=sid, modality=modality, arms=arm_map, strict=c.strict, refs=self.refs
+        )
+        for ref in extras["includes"]:
+            self.include_refs.append((ref, c, m.lines["includes"], _join(path, "includes")))
+        if "findings" not in m and not extras["comparisons"]:
+            c.problem(m.line, _join(path, "findings"), "missing (a study needs at least one finding or comparison)")
         return Study(
             id=sid,
             modality=modality,
@@ -635,6 +662,7 @@ class Builder:
             findings=tuple(findings),
             note=c.get(m, "note", path, "str"),
             loc=c.loc(m),
+            **extras,
         )
 
     def _finding(
@@ -670,6 +698,7 @@ class Builder:
                 "definition",
                 "source_loc",
                 "note",
+                *honest.FINDING_FIELDS,
             ),
         )
         outcome = c.get(m, "outcome", path, "str", required=True)
@@ -726,6 +755,22 @@ class Builder:
                 )
         mods = arms[arm].modalities if arm in arms else (modality,)
         technique = arms[arm].technique if arm in arms else None
+        extras = honest.finding_extras(c, m, path)
+        if c.strict:
+            o = self.outcomes.get(outcome or "")
+            honest.check_finding(
+                c,
+                m,
+                path,
+                stat=stat,
+                outcome_dims=o.dimensions if o else (),
+                outcome_kind=o.kind if o else None,
+                n=n,
+                study_n=study_n,
+                has_arm=arm is not None,
+                subgroup=extras["subgroup"],
+                uoa=uoa,
+            )
         return Finding(
             outcome=outcome or "",
             stat=stat or "",
@@ -758,6 +803,7 @@ class Builder:
             source_loc=c.get(m, "source_loc", path, "str"),
             note=c.get(m, "note", path, "str"),
             loc=c.loc(m),
+            **extras,
         )
 
     def _outcome_kind(self, outcome: str) -> str | None:
@@ -808,6 +854,17 @@ class Builder:
                 c.problem(line, path, f"source {read.id!r} has no 'read:' entry; cite the document you read with via:")
             elif not (read.pmid or read.doi or read.seed):
                 c.problem(line, path, f"figures need a source with a PMID or DOI; {read.id!r} has neither")
+        for sources, c, line, path in self.support_checks:
+            kinds = [self.sources[s].type for s in sources if s in self.sources]
+            if kinds and not any(k in honest.SUPPORTING for k in kinds):
+                c.problem(
+                    line,
+                    path,
+                    f"supported only by {', '.join(sorted(set(kinds)))}: cite a peer-reviewed or guideline source too",
+                )
+        for ref, c, line, path in self.include_refs:
+            if ref not in self.study_ids and ref not in self.sources:
+                c.problem(line, path, f"unknown study or source {ref!r}{_hint(ref, list(self.study_ids))}")
         seen: dict[str, str] = {}
         for mod in self.modalities.values():
             for name in (mod.id, *mod.aliases):
