@@ -56,30 +56,55 @@ def n_text(n: int | None, qualifier: str | None) -> str:
 
 
 def citation(ev: Evidence, study: Study) -> str:
-    """Short citation: 'Musunuru 2006', 'PDQ 2014 [22]', 'Henn 2003 via Mohan 2015'."""
+    """Short citation: 'Musunuru 2006', 'Henn 2003 via Mohan 2015'. A review's own reference
+    numbers (`cites`) never appear: they would collide with nelm's."""
     src = ev.sources.get(study.source)
     text = src.label if src else study.source
     if study.via and study.via != study.source:
         via = ev.sources.get(study.via)
         text += f" via {via.label if via else study.via}"
-    if study.cites:
-        text += f" {study.cites}"
     return text
+
+
+_ORIGIN = {
+    "primary-diagnosis": "from diagnosis",
+    "metastasis-diagnosis": "from liver metastases",
+    "treatment": "from treatment",
+}
+_LEVEL = {"any": "any or partial", "significant": "significant or complete", "complete": "complete"}
+
+
+def measure_prefix(ev: Evidence, study: Study, f: Finding, *, technique: bool = True) -> str:
+    """What the figure is about, before its value: technique, subgroup, response level, timepoint."""
+    parts = []
+    if technique and (t := ev.technique(f.technique)):
+        parts.append(t.label)
+    if f.subgroup:
+        parts.append(f.subgroup)
+    if f.response_level in _LEVEL:
+        parts.append(_LEVEL[f.response_level])
+    if f.timepoint:
+        parts.append(f.timepoint)
+    if study.indirect:
+        parts.insert(0, "indirect evidence")
+    return "".join(p + ": " for p in parts)
+
+
+def measure_suffix(f: Finding) -> str:
+    """' from diagnosis' for survival measured from a stated origin."""
+    origin = _ORIGIN.get(f.time_origin or "")
+    return f" {origin}" if origin else ""
 
 
 def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False) -> str:
     """One finding as a compact line, e.g. '3y: 83% (n=13; p=0.01; Musunuru 2006)'."""
-    head = f"{f.timepoint}: " if f.timepoint else ""
     arm = study.arm(f.arm)
     parts = []
+    # The figure's own denominator only: never the arm's or the study's size.
     if f.n is not None:
         parts.append(f"{f.events}/{f.n}" if f.events is not None else n_text(f.n, f.n_qualifier))
-    elif f.n_unstated:
+    else:
         parts.append("n not stated")
-    elif arm and arm.n is not None:
-        parts.append(n_text(arm.n, None))
-    elif study.n is not None and not study.arms:
-        parts.append(n_text(study.n, study.n_qualifier))
     if f.ci:
         parts.append(f"{round(f.ci_level * 100):g}% CI {num(f.ci[0])}-{num(f.ci[1])}")
     if f.range:
@@ -88,11 +113,11 @@ def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False)
         parts.append(f"IQR {num(f.iqr[0])}-{num(f.iqr[1])}")
     if f.p is not None and f.value is not None:
         parts.append(f"p={num(f.p)}" if not f.p_qualifier else f"p{_QUAL[f.p_qualifier].strip()}{num(f.p)}")
-    if study.indirect:
-        parts.append("indirect evidence")
     parts.append(citation(ev, study))
     per = f" per {f.unit_of_analysis}" if f.unit_of_analysis not in (None, "patient") else ""
-    text = f"{head}{value_text(f)}{per} ({'; '.join(parts)})"
+    show_arm = arm is not None and (detail or len(study.arms) > 1)
+    head = measure_prefix(ev, study, f, technique=not show_arm)
+    text = f"{head}{value_text(f)}{per}{measure_suffix(f)} ({'; '.join(parts)})"
     if f.vs:
         other = study.arm(f.vs)
         twin = next(
@@ -106,10 +131,8 @@ def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False)
             None,
         )
         text += " vs " + (f"{value_text(twin)} " if twin else "") + (other.label if other else f.vs)
-    if arm and (detail or len(study.arms) > 1):
+    if show_arm and arm:
         text = f"{arm.label}: {text}"
-    elif technique := ev.technique(f.technique):
-        text = f"{technique.label}: {text}"
     if detail:
         extra = [x.rstrip(".") for x in (f.definition, f.criteria and f"criteria: {f.criteria}", f.note) if x]
         extra.append(f"{study.design}, LoE {study.loe}" if study.loe else study.design)
@@ -134,7 +157,10 @@ def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
         "timepoint": f.timepoint,
         "n": f.n,
         "n_qualifier": f.n_qualifier,
-        "n_stated": not f.n_unstated,
+        "n_stated": f.n is not None,
+        "subgroup": f.subgroup,
+        "time_origin": f.time_origin,
+        "response_level": f.response_level,
         "events": f.events,
         "unit_of_analysis": f.unit_of_analysis,
         "ci_low": f.ci[0] if f.ci else None,
@@ -153,6 +179,8 @@ def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
         "design": study.design,
         "loe": study.loe,
         "study_n": study.n,
+        "cohort": study.cohort or study.id,
+        "synthesis": study.is_synthesis,
         "indirect": study.indirect,
         "tumor_types": list(study.tumor_types),
         "population": study.population,
