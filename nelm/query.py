@@ -413,7 +413,7 @@ def _matches_tumor(s: Study, wanted: set[str]) -> bool:
     return bool(types & wanted)
 
 
-def _haystack(ev: Evidence, s: Study, f: Finding) -> str:
+def _haystack(ev: Evidence, s: Study, f: Finding | Comparison) -> str:
     src = ev.sources.get(s.source)
     parts = [
         s.population,
@@ -421,19 +421,22 @@ def _haystack(ev: Evidence, s: Study, f: Finding) -> str:
         s.loe_note,
         f.definition,
         f.note,
-        f.criteria,
+        f.criteria if isinstance(f, Finding) else f.direction,
         src.title if src else None,
         " ".join(src.authors) if src else None,
-        figure_text(ev, s, f),
+        figure_text(ev, s, f) if isinstance(f, Finding) else comparison_text(ev, s, f),
     ]
     return " ".join(p for p in parts if p).lower()
 
 
 def study_rows(ev: Evidence, flt: StudyFilter) -> list[dict[str, Any]]:
+    """One row per finding and per head-to-head comparison that passes the filter."""
     tumors = {t for name in flt.tumors for t in tumor_set(name)}
     designs = {d for name in flt.designs for d in design_set(name)}
     rows = []
-    for s, f in findings(ev):
+    items: list[tuple[Study, Finding | Comparison]] = [*findings(ev), *comparisons(ev)]
+    blank: dict[str, Any] | None = None
+    for s, f in items:
         if not f.modalities:
             continue
         if flt.modalities and not set(flt.modalities) & set(f.modalities):
@@ -454,11 +457,20 @@ def study_rows(ev: Evidence, flt: StudyFilter) -> list[dict[str, Any]]:
             continue
         if flt.text and flt.text.lower() not in _haystack(ev, s, f):
             continue
-        if flt.techniques and f.technique not in flt.techniques:
+        technique = f.technique if isinstance(f, Finding) else None
+        if flt.techniques and technique not in flt.techniques:
             continue
         if flt.net_only and s.indirect:
             continue
-        rec = figure_record(ev, s, f)
+        if isinstance(f, Finding):
+            rec = figure_record(ev, s, f)
+        else:
+            if blank is None:
+                first = next(findings(ev), None)
+                blank = dict.fromkeys(figure_record(ev, *first), None) if first else {}
+            comp = comparison_record(ev, s, f)
+            rec = {**blank, **{k: v for k, v in comp.items() if k in blank or not blank}, "stat": f.measure}
+            rec.update(study_n=s.n, indirect=s.indirect, tumor_types=list(s.tumor_types), population=s.population)
         rec["modality"] = ", ".join(f.modalities)
         rows.append(rec)
     return rows
