@@ -53,6 +53,9 @@ class _Store:
     key: bytes
     warning: str | None = None
 
+    def usable(self) -> tuple[int, bytes] | None:
+        return None if self.fd is None else (self.fd, self.key)
+
 
 _current: _Store | None = None
 
@@ -70,12 +73,13 @@ def directory() -> Path | None:
 def get(data: bytes) -> Any:
     """The parsed tree of a file with these bytes, or None."""
     store = _store()
-    if store is None or store.fd is None:
+    if store is None:
         return None
+    folder, key = store
     name = _name(data)
     limit = len(_MAGIC) + _MAC_BYTES + _payload_limit(len(data))
     try:
-        fd = os.open(name, _READ, dir_fd=store.fd)  # no links followed; a FIFO cannot block
+        fd = os.open(name, _READ, dir_fd=folder)  # no links followed; a FIFO cannot block
     except OSError:
         return None
     try:
@@ -87,12 +91,9 @@ def get(data: bytes) -> Any:
         return None
     finally:
         os.close(fd)
-    head, mac, payload = (
-        blob[: len(_MAGIC)],
-        blob[len(_MAGIC) : len(_MAGIC) + _MAC_BYTES],
-        blob[len(_MAGIC) + _MAC_BYTES :],
-    )
-    if head != _MAGIC or not hmac.compare_digest(mac, _mac(store.key, name, payload)):
+    h = len(_MAGIC)
+    head, mac, payload = blob[:h], blob[h : h + _MAC_BYTES], blob[h + _MAC_BYTES :]
+    if head != _MAGIC or not hmac.compare_digest(mac, _mac(key, name, payload)):
         return None
     try:
         return _decode(json.loads(payload))
@@ -103,8 +104,9 @@ def get(data: bytes) -> Any:
 def put(data: bytes, tree: Any) -> None:
     """Remember `tree` as the parse of `data`, unless its entry would exceed the size cap."""
     store = _store()
-    if store is None or store.fd is None:
+    if store is None or tree is None:  # a None tree would read back as a miss
         return
+    folder, key = store
     try:
         payload = json.dumps(_encode(tree), separators=(",", ":"), ensure_ascii=False).encode()
     except (ValueError, TypeError, RecursionError):
@@ -112,7 +114,7 @@ def put(data: bytes, tree: Any) -> None:
     if len(payload) > _payload_limit(len(data)):
         return  # pathological shapes are parsed every time rather than bloat the cache
     name = _name(data)
-    _write(store.fd, name, _MAGIC + _mac(store.key, name, payload) + payload)
+    _write(folder, name, _MAGIC + _mac(key, name, payload) + payload)
 
 
 def close() -> str | None:
@@ -127,20 +129,20 @@ def close() -> str | None:
 
 
 # -- the folder and its key ------------------------------------------------------------------
-def _store() -> _Store | None:
-    """The verified cache folder for the current settings (fd None: ignored this run)."""
+def _store() -> tuple[int, bytes] | None:
+    """The verified cache folder's descriptor and key, or None (off, or ignored this run)."""
     global _current
     folder = directory()
     if folder is None or not _SUPPORTED:
         return None
     setting = os.environ.get("NELM_CACHE", "").strip().lower()
     if _current is not None and (_current.folder, _current.setting) == (folder, setting):
-        return _current
+        return _current.usable()
     close()
     if setting not in ON:
         why = f"NELM_CACHE={setting!r} is not one of {', '.join(OFF + ON[1:])}; cache off"
         _current = _Store(folder, setting, None, b"", why)
-        return _current
+        return None
     fd, warning = _open_folder(folder)
     key = b""
     if fd is not None:
@@ -149,7 +151,7 @@ def _store() -> _Store | None:
             os.close(fd)
             fd = None
     _current = _Store(folder, setting, fd, key, warning)
-    return _current
+    return _current.usable()
 
 
 def _open_folder(folder: Path) -> tuple[int | None, str | None]:
@@ -167,9 +169,9 @@ def _open_folder(folder: Path) -> tuple[int | None, str | None]:
         if stat.S_ISLNK(os.lstat(folder).st_mode):
             return None, f"{ignored} is a symbolic link; cache ignored"
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        st = os.fstat(fd)
     except OSError as e:
         return None, f"{ignored} cannot be opened ({e.strerror}); cache ignored"
-    st = os.fstat(fd)
     why = None
     if st.st_uid != os.geteuid():
         why = f"{ignored} belongs to another user (uid {st.st_uid}); cache ignored"
@@ -199,13 +201,13 @@ def _key(fd: int, folder: Path) -> tuple[bytes, str | None]:
             return b"", unsafe  # a symbolic link, among others
         try:
             st = os.fstat(kfd)
-            key = _read_at_most(kfd, KEY_BYTES)
+            private = stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) == 0o600
+            key = _read_at_most(kfd, KEY_BYTES) if private else b""
         except OSError:
-            return b"", unsafe
+            key = b""
         finally:
             os.close(kfd)
-        private = stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) == 0o600
-        return (key, None) if private and len(key) == KEY_BYTES else (b"", unsafe)
+        return (key, None) if len(key) == KEY_BYTES else (b"", unsafe)
     return b"", None  # the folder is not writable: simply no cache
 
 

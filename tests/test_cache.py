@@ -161,7 +161,7 @@ def test_an_entry_planted_by_another_user_is_ignored(tmp_path, nelm):
     r = nelm("studies", "-m", "resection", "-f", "tsv", env={"NELM_CACHE_DIR": str(folder)})
     assert r.code == 0 and TRUE_5Y in r.stdout and FAKE_5Y not in r.stdout
     (warning,) = _warnings(r.stderr)
-    assert str(folder) in warning
+    assert str(folder) in warning and str(OTHER_UID) in warning  # refused for the folder, before its key
     assert entry.read_bytes() == _forged(RESECTION.read_bytes(), theirs)  # nothing written in their folder
 
 
