@@ -43,18 +43,9 @@ def _no_parsing(monkeypatch):
 def _same(a, b):
     """Equal, and every line number equal too."""
     if isinstance(a, (yamlsafe.Map, yamlsafe.Seq)):
-        return (
-            type(a) is type(b)
-            and a.line == b.line
-            and a.lines == b.lines
-            and len(a) == len(b)
-            and all(
-                _same(x, y)
-                for x, y in zip(
-                    a.values() if isinstance(a, dict) else a, b.values() if isinstance(b, dict) else b, strict=True
-                )
-            )
-        )
+        kids = [list(n.values()) if isinstance(n, dict) else n for n in (a, b)]
+        same_here = type(a) is type(b) and (a.line, a.lines) == (b.line, b.lines) and len(a) == len(b)
+        return same_here and all(_same(x, y) for x, y in zip(*kids, strict=True))
     return type(a) is type(b) and a == b
 
 
