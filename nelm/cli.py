@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -449,6 +450,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(
             NelmError(f"internal error: {type(e).__name__}: {e}", "please report it; NELM_DEBUG=1 shows the traceback")
         )
+    finally:
+        _cache_warning()
 
 
 class Terminated(BaseException):
@@ -470,6 +473,15 @@ def _fail(e: NelmError) -> int:
     except OSError:
         pass
     return int(e.exit_code)
+
+
+def _cache_warning() -> None:
+    """The parse cache's one warning of the run, if loading found it unsafe (core modules never print)."""
+    cache = sys.modules.get("nelm.cache")  # imported only if evidence was loaded
+    reason = cache.close() if cache else None
+    if reason:
+        with contextlib.suppress(OSError):
+            sys.stderr.write(f"nelm: warning: {reason}\n")
 
 
 def _silence_stdout() -> None:
