@@ -30,7 +30,8 @@ def write(out: Output, result: Result, *, headers: bool = True) -> None:
     most = [max((cell_len(line) for v in col for line in v.split("\n")), default=0) or 1 for col in columns]
     room = width - BORDER * len(heads) - 1
     if sum(least) > room:
-        expanded(out, result.title, heads, cells, width)
+        labels = [h or printable(c.key, newline=False) for h, c in zip(heads, result.columns, strict=True)]
+        expanded(out, result.title, labels, cells, width)
         return
     _table(out, result, heads, cells, _fit(least, most, room), width, headers)
 
@@ -135,10 +136,9 @@ def _table(
     console.print(table)
 
 
-def expanded(out: Output, title: str, heads: list[str], cells: list[list[str]], width: int) -> None:
+def expanded(out: Output, title: str, labels: list[str], cells: list[list[str]], width: int) -> None:
     """One block per record: a `-[ RECORD n ]-` line, then `field: value` lines. Values are not
     wrapped (the terminal wraps them), so nothing is ever cut."""
-    labels = [h or "-" for h in heads]
     pad = max((cell_len(label) for label in labels), default=0)
     bold, plain = ("\x1b[1m", "\x1b[0m") if out.color else ("", "")
     lines = [printable(title, newline=False)] if title else []
