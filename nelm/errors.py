@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from nelm.output import printable
+
 
 class ExitCode(IntEnum):
     OK = 0
@@ -26,7 +28,8 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         message = " ".join(self.message.split())  # always one line, whatever the YAML library said
-        return f"{where}: {self.field}: {message}" if self.field else f"{where}: {message}"
+        text = f"{where}: {self.field}: {message}" if self.field else f"{where}: {message}"
+        return printable(text, newline=False)  # evidence text never drives the terminal
 
 
 class NelmError(Exception):
@@ -35,6 +38,7 @@ class NelmError(Exception):
     exit_code = ExitCode.DATA
 
     def __init__(self, message: str, hint: str = "") -> None:
+        message, hint = printable(message, newline=False), printable(hint, newline=False)
         super().__init__(message)
         self.message = message
         self.hint = hint

@@ -48,6 +48,11 @@ def value_text(f: Finding) -> str:
     return text + unit
 
 
+def ci_level_text(level: float) -> str:
+    """'95%', '99.9%', '90%': the level as recorded, never rounded to a neighbour."""
+    return f"{level * 100:.10g}%"
+
+
 def n_text(n: int | None, qualifier: str | None) -> str:
     """'n=60', or with a qualifier 'n>60', 'n<=60', 'n~60'."""
     if n is None:
@@ -106,7 +111,7 @@ def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False)
     else:
         parts.append("n not stated")
     if f.ci:
-        parts.append(f"{round(f.ci_level * 100):g}% CI {num(f.ci[0])}-{num(f.ci[1])}")
+        parts.append(f"{ci_level_text(f.ci_level)} CI {num(f.ci[0])}-{num(f.ci[1])}")
     if f.range:
         parts.append(f"range {num(f.range[0])}-{num(f.range[1])}")
     if f.iqr:
@@ -186,11 +191,6 @@ def comparison_text(ev: Evidence, study: Study, c: Comparison) -> str:
     return f"{text}; {c.direction}" if c.direction else text
 
 
-def ci_level_text(level: float) -> str:
-    """'95%', '99.9%': the level exactly as recorded."""
-    return f"{num(round(level * 100, 6))}%"
-
-
 def comparison_record(ev: Evidence, study: Study, c: Comparison) -> dict[str, Any]:
     left, right = comparison_sides(study, c)
     src = ev.sources.get(study.source)
@@ -232,6 +232,17 @@ def comparison_record(ev: Evidence, study: Study, c: Comparison) -> dict[str, An
     }
 
 
+# The keys of a figure record, in order (docs/json-schema.md): selectable with --fields even when
+# nothing matches.
+RECORD_FIELDS = tuple(
+    "study modalities technique outcome stat value value_max qualifier unit timepoint n n_qualifier "
+    "n_stated subgroup time_origin response_level events derived unit_of_analysis ci_low ci_high ci_level spread spread_kind range_low "
+    "range_high iqr_low iqr_high p p_qualifier method arm vs criteria definition note figure citation "
+    "source via year design loe study_n cohort synthesis indirect tumor_types population period_start period_end "
+    "not_stated pmid doi url read_in read_url source_loc location".split()
+)
+
+
 def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
     """A finding as a flat JSON-ready record (numbers stay numbers, missing values are None)."""
     src: Source | None = ev.sources.get(study.source)
@@ -254,10 +265,20 @@ def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
         "time_origin": f.time_origin,
         "response_level": f.response_level,
         "events": f.events,
+        "derived": f.derived,
         "unit_of_analysis": f.unit_of_analysis,
         "ci_low": f.ci[0] if f.ci else None,
         "ci_high": f.ci[1] if f.ci else None,
+        "ci_level": f.ci_level if f.ci else None,
+        "spread": f.spread,
+        "spread_kind": f.spread_kind,
+        "range_low": f.range[0] if f.range else None,
+        "range_high": f.range[1] if f.range else None,
+        "iqr_low": f.iqr[0] if f.iqr else None,
+        "iqr_high": f.iqr[1] if f.iqr else None,
         "p": f.p,
+        "p_qualifier": f.p_qualifier,
+        "method": f.method,
         "arm": f.arm,
         "vs": f.vs,
         "criteria": f.criteria,
@@ -284,6 +305,7 @@ def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
         "url": src.url if src else None,
         "read_in": study.via or study.source,
         "read_url": read_url(ev, study),
+        "source_loc": f.source_loc,
         "location": str(f.loc) if f.loc else None,
     }
 

@@ -1,4 +1,7 @@
-"""CSV, TSV and Markdown: plain text with no colour, no box drawing and no truncation."""
+"""CSV, TSV and Markdown: plain text with no colour, no box drawing and no truncation.
+
+Cells are made safe for their readers (see nelm.render.cells): control characters escaped,
+spreadsheet formulas neutralised, HTML escaped in Markdown."""
 
 from __future__ import annotations
 
@@ -6,32 +9,29 @@ import csv
 
 from nelm.output import Output
 from nelm.render import Result
-from nelm.render.cells import text
+from nelm.render.cells import csv_cell, markdown, text, tsv
+
+
+def _raw(s: str) -> str:
+    return s
 
 
 def write(out: Output, result: Result, fmt: str, *, headers: bool = True) -> None:
     if fmt == "csv":
         w = csv.writer(out.stdout, lineterminator="\n")
         if headers:
-            w.writerow([c.key for c in result.columns])
+            w.writerow([csv_cell(c.key) for c in result.columns])
         for row in result.rows:
-            w.writerow([text(c.value(row), " | ") for c in result.columns])
+            w.writerow([csv_cell(text(c.value(row), " | ", _raw)) for c in result.columns])
     elif fmt == "tsv":
         if headers:
-            out.stdout.write("\t".join(c.key for c in result.columns) + "\n")
+            out.stdout.write("\t".join(tsv(c.key) for c in result.columns) + "\n")
         for row in result.rows:
-            out.stdout.write("\t".join(_tsv(text(c.value(row), " | ")) for c in result.columns) + "\n")
+            out.stdout.write("\t".join(tsv(text(c.value(row), " | ", _raw)) for c in result.columns) + "\n")
     else:
         if headers:
-            out.stdout.write("| " + " | ".join(_md(c.header) for c in result.columns) + " |\n")
+            out.stdout.write("| " + " | ".join(markdown(c.header) for c in result.columns) + " |\n")
             out.stdout.write("|" + "|".join("---:" if c.numeric else "---" for c in result.columns) + "|\n")
         for row in result.rows:
-            out.stdout.write("| " + " | ".join(_md(text(c.value(row), "<br>")) for c in result.columns) + " |\n")
-
-
-def _tsv(s: str) -> str:
-    return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
-
-
-def _md(s: str) -> str:
-    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+            cells = (text(c.value(row), "<br>", markdown) for c in result.columns)
+            out.stdout.write("| " + " | ".join(cells) + " |\n")
