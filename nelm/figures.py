@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nelm.model import Evidence, Finding, Source, Study
+from nelm.model import Comparison, Evidence, Finding, Source, Study
 
 _QUAL = {"approx": "~", "up-to": "up to ", "at-least": ">=", "more-than": ">", "less-than": "<"}
 _N_QUAL = {"approx": "~", "up-to": "<=", "at-least": ">=", "more-than": ">", "less-than": "<"}
@@ -138,6 +138,98 @@ def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False)
         extra.append(f"{study.design}, LoE {study.loe}" if study.loe else study.design)
         text += " - " + "; ".join(extra)
     return text
+
+
+_MEASURE_WORD = {
+    "hazard-ratio": "HR",
+    "odds-ratio": "OR",
+    "relative-risk": "RR",
+    "risk-difference": "risk difference",
+    "median-difference": "difference in medians",
+    "rate-difference": "difference in rates",
+    "test": "",
+}
+
+
+def comparison_sides(study: Study, c: Comparison) -> tuple[str, str]:
+    """The two sides in words: arm labels, or the exposure and its reference."""
+    if c.exposure:
+        return c.exposure, c.reference or "its absence"
+    a, b = study.arm(c.arm), study.arm(c.vs)
+    return (a.label if a else c.arm or "?"), (b.label if b else c.vs or "?")
+
+
+def comparison_text(ev: Evidence, study: Study, c: Comparison) -> str:
+    """'chemoembolization vs bland embolization: OS HR 0.96 (95% CI 0.73-1.24; p<0.74; n=...; Tai 2020);
+    HR below 1 favours chemoembolization'."""
+    left, right = comparison_sides(study, c)
+    outcome = ev.outcomes[c.outcome].label if c.outcome in ev.outcomes else c.outcome
+    head = "".join(p + ": " for p in (c.subgroup, c.timepoint) if p)
+    if c.value is None:
+        value = "tested"
+    else:
+        v = f"{num(c.value[0])}-{num(c.value[1])}" if isinstance(c.value, tuple) else num(c.value)
+        value = f"{_MEASURE_WORD.get(c.measure, c.measure)} {_QUAL.get(c.qualifier or '', '')}{v}{unit_suffix(c.unit)}".strip()
+    parts = []
+    if c.ci:
+        parts.append(f"{ci_level_text(c.ci_level)} CI {num(c.ci[0])}-{num(c.ci[1])}")
+    if c.p is not None:
+        parts.append(f"p={num(c.p)}" if not c.p_qualifier else f"p{_QUAL[c.p_qualifier].strip()}{num(c.p)}")
+    if c.adjusted is not None:
+        parts.append("adjusted" if c.adjusted else "unadjusted")
+    if c.n is not None:
+        parts.append(n_text(c.n, None))
+    if study.indirect:
+        parts.append("indirect evidence")
+    parts.append(citation(ev, study))
+    text = f"{left} vs {right}: {outcome} {head}{value} ({'; '.join(parts)})"
+    return f"{text}; {c.direction}" if c.direction else text
+
+
+def ci_level_text(level: float) -> str:
+    """'95%', '99.9%': the level exactly as recorded."""
+    return f"{num(round(level * 100, 6))}%"
+
+
+def comparison_record(ev: Evidence, study: Study, c: Comparison) -> dict[str, Any]:
+    left, right = comparison_sides(study, c)
+    src = ev.sources.get(study.source)
+    pair = isinstance(c.value, tuple)
+    return {
+        "study": study.id,
+        "modalities": list(c.modalities),
+        "outcome": c.outcome,
+        "measure": c.measure,
+        "arm": c.arm,
+        "vs": c.vs,
+        "exposure": c.exposure,
+        "reference": c.reference,
+        "left": left,
+        "right": right,
+        "value": c.value[0] if pair else c.value,  # type: ignore[index]
+        "value_max": c.value[1] if pair else None,  # type: ignore[index]
+        "qualifier": c.qualifier,
+        "ci_low": c.ci[0] if c.ci else None,
+        "ci_high": c.ci[1] if c.ci else None,
+        "ci_level": c.ci_level,
+        "p": c.p,
+        "p_qualifier": c.p_qualifier,
+        "adjusted": c.adjusted,
+        "direction": c.direction,
+        "timepoint": c.timepoint,
+        "subgroup": c.subgroup,
+        "n": c.n,
+        "indirect": study.indirect,
+        "design": study.design,
+        "loe": study.loe,
+        "figure": comparison_text(ev, study, c),
+        "citation": citation(ev, study),
+        "source": study.source,
+        "year": src.year if src else None,
+        "pmid": src.pmid if src else None,
+        "doi": src.doi if src else None,
+        "location": str(c.loc) if c.loc else None,
+    }
 
 
 def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from typing import Any
 from nelm import combine
 from nelm.errors import UsageError
 from nelm.figures import (
+    comparison_record,
+    comparison_text,
     figure_record,
     figure_text,
     measure_prefix,
@@ -20,7 +22,7 @@ from nelm.figures import (
     unit_suffix,
     vancouver,
 )
-from nelm.model import Evidence, Finding, Item, Modality, Study
+from nelm.model import Comparison, Evidence, Finding, Item, Modality, Study
 from nelm.validate import DESIGNS, TUMOR_TYPES
 
 DESIGN_GROUPS = {
@@ -105,9 +107,20 @@ def findings(ev: Evidence, modality: str | None = None) -> Iterator[tuple[Study,
                     yield s, f
 
 
+def comparisons(ev: Evidence, modality: str | None = None) -> Iterator[tuple[Study, Comparison]]:
+    """Head-to-head results, each visible from every modality it compares."""
+    for m in ev.modalities.values():
+        for s in m.studies:
+            for c in s.comparisons:
+                if modality is None or modality in c.modalities:
+                    yield s, c
+
+
 def studies_of(ev: Evidence, modality: str) -> list[Study]:
     seen: dict[str, Study] = {}
     for s, _ in findings(ev, modality):
+        seen.setdefault(s.id, s)
+    for s, _ in comparisons(ev, modality):
         seen.setdefault(s.id, s)
     return list(seen.values())
 
@@ -175,6 +188,7 @@ def profile(ev: Evidence, m: Modality) -> dict[str, Any]:
         "patients": n,
         "patients_incomplete": partial,
         "findings": [figure_record(ev, s, f) for s, f in findings(ev, m.id)],
+        "comparisons": [comparison_record(ev, s, c) for s, c in comparisons(ev, m.id)],
     }
 
 
@@ -196,6 +210,8 @@ def profile_rows(ev: Evidence, m: Modality) -> list[dict[str, Any]]:
             label = f"{section} ({i.kind or i.topic})" if (i.kind or i.topic) else section
             text = f"{i.text} (grade: {i.grade})" if i.grade else i.text
             rows.append({"section": label, "text": text, "source": rec["citation"]})
+    for s, c in comparisons(ev, m.id):
+        rows.append({"section": "head-to-head", "text": comparison_text(ev, s, c), "source": reference(ev, s)})
     for s, f in findings(ev, m.id):
         label = ev.outcomes[f.outcome].label if f.outcome in ev.outcomes else f.outcome
         rows.append(
@@ -231,6 +247,13 @@ def compare(
     present = {f.outcome for pairs in per_mod.values() for _, f in pairs}
     order = [o for o in ev.outcomes if o in present and (outcomes is None or o in outcomes)]
     rows: list[dict[str, Any]] = []
+    h2h: dict[str, Any] = {"row": "Head-to-head", "outcome": None}
+    for m in mods:
+        h2h[m.id] = [
+            comparison_record(ev, s, c) for s, c in comparisons(ev, m.id) if outcomes is None or c.outcome in outcomes
+        ]
+    if any(h2h[m.id] for m in mods):
+        rows.append(h2h)
     for oid in order:
         row: dict[str, Any] = {"row": ev.outcomes[oid].label, "outcome": oid}
         for m in mods:
