@@ -61,18 +61,32 @@ def cohort_of(study: Study) -> str:
 
 
 def groups(pairs: Iterable[Pair]) -> list[list[Pair]]:
-    """Figures grouped by measure, in first-seen order, each cohort once per group (the record
-    with the best level of evidence, then the largest n, is kept). Comparative figures (with `vs`)
-    stand alone."""
-    out: dict[object, dict[str, Pair]] = {}
+    """Figures grouped by measure, in first-seen order. Where two studies report the same cohort,
+    only the figures of the better report (best level of evidence, then largest n) stay in the
+    group; figures of one study are never dropped. Comparative figures (with `vs`) stand alone."""
+    out: dict[object, dict[str, list[Pair]]] = {}
     for i, (s, f) in enumerate(pairs):
         key: object = measure_key(s, f) if f.vs is None else ("alone", i)
-        cohorts = out.setdefault(key, {})
-        c = cohort_of(s)
-        kept = cohorts.get(c)
-        if kept is None or _rank(s, f) < _rank(*kept):
-            cohorts[c] = (s, f)
-    return [list(g.values()) for g in out.values()]
+        by_cohort = out.setdefault(key, {})
+        kept = by_cohort.setdefault(cohort_of(s), [])
+        if not kept or kept[0][0].id == s.id:
+            kept.append((s, f))
+        elif _rank(s, f) < _rank(*kept[0]):
+            kept[:] = [(s, f)]
+    return [[p for kept in g.values() for p in kept] for g in out.values()]
+
+
+def total_n(group: list[Pair]) -> tuple[int, int, bool]:
+    """(sum of known denominators, number of unknown ones, True if some are lower bounds), counting
+    each study arm once: several figures of one arm are the same patients."""
+    per_arm: dict[tuple[str, str | None], Finding] = {}
+    for s, f in group:
+        key = (s.id, f.arm or f.subgroup)
+        if key not in per_arm or (f.n or 0) > (per_arm[key].n or 0):
+            per_arm[key] = f
+    ns = [f.n for f in per_arm.values()]
+    bound = any(f.n_qualifier in ("more-than", "at-least") for f in per_arm.values())
+    return sum(n for n in ns if n), sum(1 for n in ns if n is None), bound
 
 
 def _rank(s: Study, f: Finding) -> tuple[int, int]:

@@ -219,6 +219,8 @@ def comparison_record(ev: Evidence, study: Study, c: Comparison) -> dict[str, An
         "timepoint": c.timepoint,
         "subgroup": c.subgroup,
         "n": c.n,
+        "definition": c.definition,
+        "note": c.note,
         "indirect": study.indirect,
         "design": study.design,
         "loe": study.loe,

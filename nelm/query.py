@@ -285,21 +285,21 @@ def summarise(ev: Evidence, group: list[tuple[Study, Finding]]) -> dict[str, Any
     s0, f0 = group[0]
     lows = [r["value"] for r in records]
     highs = [r["value_max"] if r["value_max"] is not None else r["value"] for r in records]
-    ns = [f.n for _, f in group]
-    known = sum(n for n in ns if n)
-    unknown = sum(1 for n in ns if n is None)
+    known, unknown, bound = combine.total_n(group)
+    eq = ">=" if bound else "="
     if known and unknown:
-        n_part = f", n={known} + {unknown} not stated"
+        n_part = f", n{eq}{known} + {unknown} not stated"
     elif known:
-        n_part = f", n={known}"
+        n_part = f", n{eq}{known}"
     else:
         n_part = ", n not stated"
     span = num(min(lows)) if min(lows) == max(highs) else f"{num(min(lows))}-{num(max(highs))}"
     word = "" if f0.stat == "proportion" else f0.stat + " "
     per = f" per {f0.unit_of_analysis}" if f0.unit_of_analysis not in (None, "patient") else ""
     head = measure_prefix(ev, s0, f0)
-    k = len(group)
-    text = f"{head}{word}{span}{unit_suffix(f0.unit)}{per}{measure_suffix(f0)} (range of {k} studies{n_part})"
+    k = len({s.id for s, _ in group})
+    what = f"{len(group)} figures, {k} {'study' if k == 1 else 'studies'}" if k != len(group) else f"{k} studies"
+    text = f"{head}{word}{span}{unit_suffix(f0.unit)}{per}{measure_suffix(f0)} (range of {what}{n_part})"
     return {
         "figure": text,
         "summary": True,
