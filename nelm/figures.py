@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nelm.model import Evidence, Finding, Source, Study
+from nelm.model import Comparison, Evidence, Finding, Source, Study
 
 _QUAL = {"approx": "~", "up-to": "up to ", "at-least": ">=", "more-than": ">", "less-than": "<"}
 _N_QUAL = {"approx": "~", "up-to": "<=", "at-least": ">=", "more-than": ">", "less-than": "<"}
@@ -56,30 +56,55 @@ def n_text(n: int | None, qualifier: str | None) -> str:
 
 
 def citation(ev: Evidence, study: Study) -> str:
-    """Short citation: 'Musunuru 2006', 'PDQ 2014 [22]', 'Henn 2003 via Mohan 2015'."""
+    """Short citation: 'Musunuru 2006', 'Henn 2003 via Mohan 2015'. A review's own reference
+    numbers (`cites`) never appear: they would collide with nelm's."""
     src = ev.sources.get(study.source)
     text = src.label if src else study.source
     if study.via and study.via != study.source:
         via = ev.sources.get(study.via)
         text += f" via {via.label if via else study.via}"
-    if study.cites:
-        text += f" {study.cites}"
     return text
+
+
+_ORIGIN = {
+    "primary-diagnosis": "from diagnosis",
+    "metastasis-diagnosis": "from liver metastases",
+    "treatment": "from treatment",
+}
+_LEVEL = {"any": "any or partial", "significant": "significant or complete", "complete": "complete"}
+
+
+def measure_prefix(ev: Evidence, study: Study, f: Finding, *, technique: bool = True) -> str:
+    """What the figure is about, before its value: technique, subgroup, response level, timepoint."""
+    parts = []
+    if technique and (t := ev.technique(f.technique)):
+        parts.append(t.label)
+    if f.subgroup:
+        parts.append(f.subgroup)
+    if f.response_level in _LEVEL:
+        parts.append(_LEVEL[f.response_level])
+    if f.timepoint:
+        parts.append(f.timepoint)
+    if study.indirect:
+        parts.insert(0, "indirect evidence")
+    return "".join(p + ": " for p in parts)
+
+
+def measure_suffix(f: Finding) -> str:
+    """' from diagnosis' for survival measured from a stated origin."""
+    origin = _ORIGIN.get(f.time_origin or "")
+    return f" {origin}" if origin else ""
 
 
 def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False) -> str:
     """One finding as a compact line, e.g. '3y: 83% (n=13; p=0.01; Musunuru 2006)'."""
-    head = f"{f.timepoint}: " if f.timepoint else ""
     arm = study.arm(f.arm)
     parts = []
+    # The figure's own denominator only: never the arm's or the study's size.
     if f.n is not None:
         parts.append(f"{f.events}/{f.n}" if f.events is not None else n_text(f.n, f.n_qualifier))
-    elif f.n_unstated:
+    else:
         parts.append("n not stated")
-    elif arm and arm.n is not None:
-        parts.append(n_text(arm.n, None))
-    elif study.n is not None and not study.arms:
-        parts.append(n_text(study.n, study.n_qualifier))
     if f.ci:
         parts.append(f"{round(f.ci_level * 100):g}% CI {num(f.ci[0])}-{num(f.ci[1])}")
     if f.range:
@@ -88,11 +113,11 @@ def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False)
         parts.append(f"IQR {num(f.iqr[0])}-{num(f.iqr[1])}")
     if f.p is not None and f.value is not None:
         parts.append(f"p={num(f.p)}" if not f.p_qualifier else f"p{_QUAL[f.p_qualifier].strip()}{num(f.p)}")
-    if study.indirect:
-        parts.append("indirect evidence")
     parts.append(citation(ev, study))
     per = f" per {f.unit_of_analysis}" if f.unit_of_analysis not in (None, "patient") else ""
-    text = f"{head}{value_text(f)}{per} ({'; '.join(parts)})"
+    show_arm = arm is not None and (detail or len(study.arms) > 1)
+    head = measure_prefix(ev, study, f, technique=not show_arm)
+    text = f"{head}{value_text(f)}{per}{measure_suffix(f)} ({'; '.join(parts)})"
     if f.vs:
         other = study.arm(f.vs)
         twin = next(
@@ -106,15 +131,105 @@ def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False)
             None,
         )
         text += " vs " + (f"{value_text(twin)} " if twin else "") + (other.label if other else f.vs)
-    if arm and (detail or len(study.arms) > 1):
+    if show_arm and arm:
         text = f"{arm.label}: {text}"
-    elif technique := ev.technique(f.technique):
-        text = f"{technique.label}: {text}"
     if detail:
         extra = [x.rstrip(".") for x in (f.definition, f.criteria and f"criteria: {f.criteria}", f.note) if x]
         extra.append(f"{study.design}, LoE {study.loe}" if study.loe else study.design)
         text += " - " + "; ".join(extra)
     return text
+
+
+_MEASURE_WORD = {
+    "hazard-ratio": "HR",
+    "odds-ratio": "OR",
+    "relative-risk": "RR",
+    "risk-difference": "risk difference",
+    "median-difference": "difference in medians",
+    "rate-difference": "difference in rates",
+    "test": "",
+}
+
+
+def comparison_sides(study: Study, c: Comparison) -> tuple[str, str]:
+    """The two sides in words: arm labels, or the exposure and its reference."""
+    if c.exposure:
+        return c.exposure, c.reference or "its absence"
+    a, b = study.arm(c.arm), study.arm(c.vs)
+    return (a.label if a else c.arm or "?"), (b.label if b else c.vs or "?")
+
+
+def comparison_text(ev: Evidence, study: Study, c: Comparison) -> str:
+    """'chemoembolization vs bland embolization: OS HR 0.96 (95% CI 0.73-1.24; p<0.74; n=...; Tai 2020);
+    HR below 1 favours chemoembolization'."""
+    left, right = comparison_sides(study, c)
+    outcome = ev.outcomes[c.outcome].label if c.outcome in ev.outcomes else c.outcome
+    head = "".join(p + ": " for p in (c.subgroup, c.timepoint) if p)
+    if c.value is None:
+        value = "tested"
+    else:
+        v = f"{num(c.value[0])}-{num(c.value[1])}" if isinstance(c.value, tuple) else num(c.value)
+        value = f"{_MEASURE_WORD.get(c.measure, c.measure)} {_QUAL.get(c.qualifier or '', '')}{v}{unit_suffix(c.unit)}".strip()
+    parts = []
+    if c.ci:
+        parts.append(f"{ci_level_text(c.ci_level)} CI {num(c.ci[0])}-{num(c.ci[1])}")
+    if c.p is not None:
+        parts.append(f"p={num(c.p)}" if not c.p_qualifier else f"p{_QUAL[c.p_qualifier].strip()}{num(c.p)}")
+    if c.adjusted is not None:
+        parts.append("adjusted" if c.adjusted else "unadjusted")
+    if c.n is not None:
+        parts.append(n_text(c.n, None))
+    if study.indirect:
+        parts.append("indirect evidence")
+    parts.append(citation(ev, study))
+    text = f"{left} vs {right}: {outcome} {head}{value} ({'; '.join(parts)})"
+    return f"{text}; {c.direction}" if c.direction else text
+
+
+def ci_level_text(level: float) -> str:
+    """'95%', '99.9%': the level exactly as recorded."""
+    return f"{num(round(level * 100, 6))}%"
+
+
+def comparison_record(ev: Evidence, study: Study, c: Comparison) -> dict[str, Any]:
+    left, right = comparison_sides(study, c)
+    src = ev.sources.get(study.source)
+    pair = isinstance(c.value, tuple)
+    return {
+        "study": study.id,
+        "modalities": list(c.modalities),
+        "outcome": c.outcome,
+        "measure": c.measure,
+        "arm": c.arm,
+        "vs": c.vs,
+        "exposure": c.exposure,
+        "reference": c.reference,
+        "left": left,
+        "right": right,
+        "value": c.value[0] if pair else c.value,  # type: ignore[index]
+        "value_max": c.value[1] if pair else None,  # type: ignore[index]
+        "qualifier": c.qualifier,
+        "ci_low": c.ci[0] if c.ci else None,
+        "ci_high": c.ci[1] if c.ci else None,
+        "ci_level": c.ci_level,
+        "p": c.p,
+        "p_qualifier": c.p_qualifier,
+        "adjusted": c.adjusted,
+        "direction": c.direction,
+        "timepoint": c.timepoint,
+        "subgroup": c.subgroup,
+        "n": c.n,
+        "indirect": study.indirect,
+        "design": study.design,
+        "loe": study.loe,
+        "figure": comparison_text(ev, study, c),
+        "citation": citation(ev, study),
+        "source": study.source,
+        "year": src.year if src else None,
+        "pmid": src.pmid if src else None,
+        "doi": src.doi if src else None,
+        "location": str(c.loc) if c.loc else None,
+    }
 
 
 def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
@@ -134,7 +249,10 @@ def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
         "timepoint": f.timepoint,
         "n": f.n,
         "n_qualifier": f.n_qualifier,
-        "n_stated": not f.n_unstated,
+        "n_stated": f.n is not None,
+        "subgroup": f.subgroup,
+        "time_origin": f.time_origin,
+        "response_level": f.response_level,
         "events": f.events,
         "unit_of_analysis": f.unit_of_analysis,
         "ci_low": f.ci[0] if f.ci else None,
@@ -153,6 +271,8 @@ def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
         "design": study.design,
         "loe": study.loe,
         "study_n": study.n,
+        "cohort": study.cohort or study.id,
+        "synthesis": study.is_synthesis,
         "indirect": study.indirect,
         "tumor_types": list(study.tumor_types),
         "population": study.population,

@@ -8,9 +8,21 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from nelm import combine
 from nelm.errors import UsageError
-from nelm.figures import figure_record, figure_text, num, reference, unit_suffix, vancouver
-from nelm.model import Evidence, Finding, Item, Modality, Study
+from nelm.figures import (
+    comparison_record,
+    comparison_text,
+    figure_record,
+    figure_text,
+    measure_prefix,
+    measure_suffix,
+    num,
+    reference,
+    unit_suffix,
+    vancouver,
+)
+from nelm.model import Comparison, Evidence, Finding, Item, Modality, Study
 from nelm.validate import DESIGNS, TUMOR_TYPES
 
 DESIGN_GROUPS = {
@@ -95,25 +107,28 @@ def findings(ev: Evidence, modality: str | None = None) -> Iterator[tuple[Study,
                     yield s, f
 
 
+def comparisons(ev: Evidence, modality: str | None = None) -> Iterator[tuple[Study, Comparison]]:
+    """Head-to-head results, each visible from every modality it compares."""
+    for m in ev.modalities.values():
+        for s in m.studies:
+            for c in s.comparisons:
+                if modality is None or modality in c.modalities:
+                    yield s, c
+
+
 def studies_of(ev: Evidence, modality: str) -> list[Study]:
     seen: dict[str, Study] = {}
     for s, _ in findings(ev, modality):
+        seen.setdefault(s.id, s)
+    for s, _ in comparisons(ev, modality):
         seen.setdefault(s.id, s)
     return list(seen.values())
 
 
 def patients(studies: list[Study], modality: str) -> tuple[int, bool]:
-    """Sum of NET patients treated with `modality` (arm n where arms say so; indirect evidence left
-    out); True if some are unknown."""
-    total, partial = 0, False
-    for s in studies:
-        if s.indirect:
-            continue
-        arms = [a for a in s.arms if modality in a.modalities]
-        ns = [a.n for a in arms] if arms else [s.n]
-        total += sum(n for n in ns if n)
-        partial = partial or any(n is None for n in ns) or bool(s.n_qualifier)
-    return total, partial
+    """NET patients treated with `modality`, each cohort once, reviews and indirect evidence left
+    out; True if some are unknown."""
+    return combine.patients(studies, modality)
 
 
 # -- list ------------------------------------------------------------------------------------
@@ -173,6 +188,7 @@ def profile(ev: Evidence, m: Modality) -> dict[str, Any]:
         "patients": n,
         "patients_incomplete": partial,
         "findings": [figure_record(ev, s, f) for s, f in findings(ev, m.id)],
+        "comparisons": [comparison_record(ev, s, c) for s, c in comparisons(ev, m.id)],
     }
 
 
@@ -194,6 +210,8 @@ def profile_rows(ev: Evidence, m: Modality) -> list[dict[str, Any]]:
             label = f"{section} ({i.kind or i.topic})" if (i.kind or i.topic) else section
             text = f"{i.text} (grade: {i.grade})" if i.grade else i.text
             rows.append({"section": label, "text": text, "source": rec["citation"]})
+    for s, c in comparisons(ev, m.id):
+        rows.append({"section": "head-to-head", "text": comparison_text(ev, s, c), "source": reference(ev, s)})
     for s, f in findings(ev, m.id):
         label = ev.outcomes[f.outcome].label if f.outcome in ev.outcomes else f.outcome
         rows.append(
@@ -229,12 +247,21 @@ def compare(
     present = {f.outcome for pairs in per_mod.values() for _, f in pairs}
     order = [o for o in ev.outcomes if o in present and (outcomes is None or o in outcomes)]
     rows: list[dict[str, Any]] = []
+    h2h: dict[str, Any] = {"row": "Head-to-head", "outcome": None}
+    for m in mods:
+        h2h[m.id] = [
+            comparison_record(ev, s, c) for s, c in comparisons(ev, m.id) if outcomes is None or c.outcome in outcomes
+        ]
+    if any(h2h[m.id] for m in mods):
+        rows.append(h2h)
     for oid in order:
         row: dict[str, Any] = {"row": ev.outcomes[oid].label, "outcome": oid}
         for m in mods:
             pairs = sorted(((s, f) for s, f in per_mod[m.id] if f.outcome == oid), key=lambda sf: _group_key(sf[1]))
-            records = [dict(figure_record(ev, s, f), figure=figure_text(ev, s, f, detail=detail)) for s, f in pairs]
-            row[m.id] = records if detail else summarise(ev, records)
+            if detail:
+                row[m.id] = [dict(figure_record(ev, s, f), figure=figure_text(ev, s, f, detail=True)) for s, f in pairs]
+            else:
+                row[m.id] = [summarise(ev, group) for group in combine.groups(pairs)]
         rows.append(row)
     if outcomes is None:
         base: dict[str, Any] = {"row": "Evidence base", "outcome": None}
@@ -249,68 +276,63 @@ def compare(
 _SUMMARISABLE = ("proportion", "median", "mean")
 
 
-def summarise(ev: Evidence, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One line per kind of figure (stat, timepoint, unit, technique, unit of analysis): a single
-    figure as it is, several as their range with the number of studies and patients; comparisons
-    are kept whole."""
-    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-    for r in records:
-        kind = (r["stat"], r["timepoint"], r["unit"], r["technique"], r["unit_of_analysis"], r["indirect"])
-        key = kind if r["stat"] in _SUMMARISABLE and not r["vs"] else (id(r),)
-        groups.setdefault(key, []).append(r)
-    out = []
-    for group in groups.values():
-        if len(group) == 1:
-            out.append(group[0])
-            continue
-        first = group[0]
-        lows = [r["value"] for r in group]
-        highs = [r["value_max"] if r["value_max"] is not None else r["value"] for r in group]
-        studies = sorted({r["study"] for r in group})
-        per_study: dict[str, int | None] = {}
-        for r in group:  # one size per study, so a study's several figures are not counted twice
-            size = r["n"] if r["n"] is not None else r["study_n"]
-            per_study[r["study"]] = max(per_study.get(r["study"]) or 0, size or 0) or None
-        ns = list(per_study.values())
-        unit = unit_suffix(first["unit"])
-        word = "" if first["stat"] == "proportion" else first["stat"] + " "
-        head = f"{first['timepoint']}: " if first["timepoint"] else ""
-        if technique := ev.technique(first["technique"]):
-            head = f"{technique.label}: {head}"
-        if first["indirect"]:
-            head = f"indirect evidence: {head}"
-        per = f" per {first['unit_of_analysis']}" if first["unit_of_analysis"] not in (None, "patient") else ""
-        n_text = f", n={'>=' if None in ns else ''}{sum(n for n in ns if n)}" if any(ns) else ""
-        span = num(min(lows)) if min(lows) == max(highs) else f"{num(min(lows))}-{num(max(highs))}"
-        text = f"{head}{word}{span}{unit}{per} (range of {len(group)} figures, {len(studies)} {'study' if len(studies) == 1 else 'studies'}{n_text})"
-        out.append(
-            {
-                "figure": text,
-                "summary": True,
-                "stat": first["stat"],
-                "timepoint": first["timepoint"],
-                "unit": first["unit"],
-                "technique": first["technique"],
-                "unit_of_analysis": first["unit_of_analysis"],
-                "indirect": first["indirect"],
-                "low": min(lows),
-                "high": max(highs),
-                "studies": studies,
-                "figures": group,
-            }
-        )
-    return out
+def summarise(ev: Evidence, group: list[tuple[Study, Finding]]) -> dict[str, Any]:
+    """One figure as it is; several figures that measure the same thing (see nelm.combine) as
+    their range, with the number of cohorts and the sum of their own denominators."""
+    records = [figure_record(ev, s, f) for s, f in group]
+    if len(group) == 1 or group[0][1].stat not in _SUMMARISABLE or any(isinstance(f.value, bool) for _, f in group):
+        return records[0] if len(group) == 1 else dict(records[0], figures=records)
+    s0, f0 = group[0]
+    lows = [r["value"] for r in records]
+    highs = [r["value_max"] if r["value_max"] is not None else r["value"] for r in records]
+    ns = [f.n for _, f in group]
+    known = sum(n for n in ns if n)
+    unknown = sum(1 for n in ns if n is None)
+    if known and unknown:
+        n_part = f", n={known} + {unknown} not stated"
+    elif known:
+        n_part = f", n={known}"
+    else:
+        n_part = ", n not stated"
+    span = num(min(lows)) if min(lows) == max(highs) else f"{num(min(lows))}-{num(max(highs))}"
+    word = "" if f0.stat == "proportion" else f0.stat + " "
+    per = f" per {f0.unit_of_analysis}" if f0.unit_of_analysis not in (None, "patient") else ""
+    head = measure_prefix(ev, s0, f0)
+    k = len(group)
+    text = f"{head}{word}{span}{unit_suffix(f0.unit)}{per}{measure_suffix(f0)} (range of {k} studies{n_part})"
+    return {
+        "figure": text,
+        "summary": True,
+        "stat": f0.stat,
+        "timepoint": f0.timepoint,
+        "unit": f0.unit,
+        "technique": f0.technique,
+        "unit_of_analysis": f0.unit_of_analysis,
+        "subgroup": f0.subgroup,
+        "time_origin": f0.time_origin,
+        "response_level": f0.response_level,
+        "indirect": s0.indirect,
+        "low": min(lows),
+        "high": max(highs),
+        "n": known or None,
+        "n_unstated": unknown,
+        "studies": [s.id for s, _ in group],
+        "figures": records,
+    }
 
 
 def evidence_base(ev: Evidence, m: Modality) -> dict[str, Any]:
     studies = studies_of(ev, m.id)
     n, partial = patients(studies, m.id)
+    primary, syntheses = combine.cohorts(s for s in studies if not s.indirect)
     designs: dict[str, int] = {}
     for s in studies:
         designs[s.design] = designs.get(s.design, 0) + 1
     levels = [s.loe for s in studies if s.loe]
     indirect = sum(s.indirect for s in studies)
-    text = f"{len(studies)} {'study' if len(studies) == 1 else 'studies'}"
+    text = f"{len(studies)} {'record' if len(studies) == 1 else 'records'}: {primary} NET cohorts"
+    if syntheses:
+        text += f", {syntheses} {'review' if syntheses == 1 else 'reviews'}"
     if indirect:
         text += f" ({indirect} indirect: not NET-specific)"
     text += f", {'>=' if partial else ''}{n} NET patients"
@@ -324,6 +346,8 @@ def evidence_base(ev: Evidence, m: Modality) -> dict[str, Any]:
     return {
         "figure": text,
         "studies": len(studies),
+        "cohorts": primary,
+        "syntheses": syntheses,
         "indirect_studies": indirect,
         "patients": n,
         "patients_incomplete": partial,

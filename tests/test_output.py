@@ -246,15 +246,15 @@ def test_narrow_and_wide_terminals_keep_numbers(sh, width):
     assert "71%" in flat or "71" in flat
 
 
-def test_compare_summarises_cells_and_detail_lists_every_figure(nelm):
+def test_compare_keeps_a_mixed_arm_apart_and_detail_lists_every_figure(nelm):
     def cell(*extra):
         rows = json.loads(nelm("compare", "tace", "rfa", "-o", "orr", *extra, "-f", "json").stdout)["results"]
         return rows[0]["tace"]
 
+    # A TAE-or-TACE cohort (an arm with both modalities) is never folded into TACE's own figures.
     summary = cell()
-    assert len(summary) == 1 and summary[0]["summary"] is True
-    assert (summary[0]["low"], summary[0]["high"]) == (33, 80) and len(summary[0]["figures"]) == 2
-    assert "33-80%" in summary[0]["figure"] and "2 studies" in summary[0]["figure"]
+    assert len(summary) == 2 and not any(r.get("summary") for r in summary)
+    assert {tuple(r["modalities"]) for r in summary} == {("embolization", "tace"), ("tace",)}
     detail = cell("--detail")
     assert len(detail) == 2 and all("summary" not in r for r in detail)
 
