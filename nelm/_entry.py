@@ -1,34 +1,25 @@
-"""The `nelm` script and `python -m nelm`. Signal handlers come first, before any other import,
-so that SIGINT or SIGTERM at any moment ends nelm quietly with 130 or 143."""
+"""The `nelm` script and `python -m nelm`. SIGINT and SIGTERM are handled from the first line,
+before any other import, so that a signal at any moment ends nelm quietly with 130 or 143."""
 
-from __future__ import annotations
-
+# _signal, the C module, not signal, which first builds its enums: until the handlers are in
+# place, Ctrl-C prints a traceback.
+import _signal
 import os
-import signal
 import sys
-
-SIGNALS = (signal.SIGINT, signal.SIGTERM)  # exit 128 + number: 130 and 143
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:
     # No flush and no message: a flush can block on a full pipe or re-enter the write that the
     # signal interrupted, and an interrupted run's output is incomplete anyway.
-    os._exit(128 + signum)
+    os._exit(128 + signum)  # 130, 143
 
 
-def handle_signals() -> dict[int, object]:
-    """Make SIGINT and SIGTERM end the process at once; returns the handlers they replace."""
-    previous: dict[int, object] = {}
-    for signum in SIGNALS:
-        try:
-            previous[signum] = signal.signal(signum, _exit_on_signal)
-        except ValueError:  # not the main thread: the embedding program handles signals
-            pass
-    return previous
+# At import, not in main(): pip's script compiles a regular expression in between.
+_signal.signal(_signal.SIGINT, _exit_on_signal)
+_signal.signal(_signal.SIGTERM, _exit_on_signal)
 
 
 def main() -> None:
-    handle_signals()
     from nelm import streams
 
     streams.guard()

@@ -7,21 +7,30 @@ import signal
 import sys
 from typing import Any
 
-from nelm._entry import handle_signals
 from nelm.envflags import flag
 from nelm.errors import EvidenceError, ExitCode, NelmError, UsageError
 from nelm.streams import OutputFailed, PipeClosed
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI in this process and return its exit status."""
-    previous = handle_signals()
+    """Run the CLI in this process and return its exit status. SIGINT and SIGTERM end the process
+    at once, quietly, with 130 or 143 (as the `nelm` script does from its first line)."""
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[signum] = signal.signal(signum, _exit_on_signal)
+        except ValueError:  # not the main thread: the embedding program handles signals
+            pass
     try:
         return _run(argv)
     finally:
         for signum, handler in previous.items():
             if handler is not None:
-                signal.signal(signum, handler)  # type: ignore[arg-type]
+                signal.signal(signum, handler)
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    os._exit(128 + signum)  # no flush: it could block on a full pipe (see nelm._entry)
 
 
 def _run(argv: list[str] | None) -> int:

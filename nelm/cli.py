@@ -13,9 +13,11 @@ from nelm.errors import EvidenceError, UsageError
 from nelm.output import FORMATS, Output
 from nelm.render import Column, Result, emit, select
 
-EXIT_CODES = """Exit codes: 0 success (also when nothing matches), 1 invalid evidence or another
-data/runtime error, 2 usage error (unknown command, option, modality, outcome, field or format),
-130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."""
+EXIT_CODES = """Exit codes: 0 success (also when nothing matches, or when the reader of a pipe stops
+early), 1 invalid evidence, unwritable output or another data/runtime error, 2 usage error (unknown
+command, option, modality, outcome, field or format), 130 interrupted (Ctrl-C), 143 terminated
+(SIGTERM)."""
+
 
 app = typer.Typer(
     name="nelm",
