@@ -1,3 +1,3 @@
-from nelm.cli import main
+from nelm._entry import main
 
-raise SystemExit(main())
+main()

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
 from nelm import __version__
-from nelm.errors import EvidenceError, ExitCode, NelmError, UsageError
+from nelm.boundary import main  # noqa: F401 - nelm.cli.main runs the CLI in-process
+from nelm.errors import EvidenceError, UsageError
 from nelm.output import FORMATS, Output
 from nelm.render import Column, Result, emit, select
 
-EXIT_CODES = """Exit codes: 0 success (also when nothing matches), 1 invalid evidence or another
-data/runtime error, 2 usage error (unknown command, option, modality, outcome, field or format),
-130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."""
+EXIT_CODES = """Exit codes: 0 success (also when nothing matches, or when the reader of a pipe stops
+early), 1 invalid evidence, unwritable output or another data/runtime error, 2 usage error (unknown
+command, option, modality, outcome, field or format), 130 interrupted (Ctrl-C), 143 terminated
+(SIGTERM)."""
+
 
 app = typer.Typer(
     name="nelm",
@@ -398,96 +397,3 @@ def _root(
     ] = False,
 ) -> None:
     """Explore the published evidence on treatments for neuroendocrine tumour liver metastases."""
-
-
-# -- the one error boundary ------------------------------------------------------------------
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; every expected failure becomes one line on stderr and an exit code."""
-    from typer import _click
-
-    try:
-        sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
-    except (AttributeError, ValueError):
-        pass
-    debug = bool(os.environ.get("NELM_DEBUG"))
-    try:
-        signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread
-        pass
-    try:
-        command = typer.main.get_command(app)
-        rc = command.main(args=argv, prog_name="nelm", standalone_mode=False)
-        sys.stdout.flush()
-        return rc if isinstance(rc, int) else ExitCode.OK
-    except EvidenceError as e:
-        for p in e.problems:
-            sys.stderr.write(f"{p}\n")
-        return _fail(e)
-    except NelmError as e:
-        return _fail(e)
-    except _click.exceptions.NoArgsIsHelpError as e:
-        sys.stderr.write(e.ctx.get_help() + "\n" if e.ctx else "")
-        return ExitCode.USAGE
-    except _click.exceptions.UsageError as e:
-        hint = f"see 'nelm {e.ctx.info_name if e.ctx and e.ctx.parent else ''} --help'".replace("  ", " ")
-        return _fail(UsageError(_first_line(e.format_message()), hint))
-    except typer.Abort:
-        return ExitCode.INTERRUPTED
-    except KeyboardInterrupt:
-        sys.stderr.write("\n")
-        return ExitCode.INTERRUPTED
-    except Terminated:
-        return ExitCode.TERMINATED
-    except BrokenPipeError:
-        _silence_stdout()
-        return ExitCode.DATA
-    except SystemExit as e:  # Click/Typer exit on a closed pipe
-        _silence_stdout()
-        return e.code if isinstance(e.code, int) else ExitCode.DATA
-    except Exception as e:  # noqa: BLE001 - the boundary of last resort
-        if debug:
-            raise
-        return _fail(
-            NelmError(f"internal error: {type(e).__name__}: {e}", "please report it; NELM_DEBUG=1 shows the traceback")
-        )
-    finally:
-        _cache_warning()
-
-
-class Terminated(BaseException):
-    """SIGTERM, turned into an orderly exit."""
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated
-
-
-def _first_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _fail(e: NelmError) -> int:
-    hint = f" ({e.hint})" if e.hint else ""
-    try:
-        sys.stderr.write(f"nelm: error: {e.message}{hint}\n")
-    except OSError:
-        pass
-    return int(e.exit_code)
-
-
-def _cache_warning() -> None:
-    """The parse cache's one warning of the run, if loading found it unsafe (core modules never print)."""
-    cache = sys.modules.get("nelm.cache")  # imported only if evidence was loaded
-    reason = cache.close() if cache else None
-    if reason:
-        with contextlib.suppress(OSError):
-            sys.stderr.write(f"nelm: warning: {reason}\n")
-
-
-def _silence_stdout() -> None:
-    """After a closed pipe, point stdout at /dev/null so the interpreter's final flush is quiet."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass

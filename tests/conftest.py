@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,3 +97,39 @@ def evidence_copy(tmp_path):
     dest = tmp_path / "evidence"
     shutil.copytree(FIXTURE_EVIDENCE, dest)
     return dest
+
+
+# -- processes that receive signals (test_signals_streams.py, test_properties.py) ------------
+TRACE_MARKERS = ("Traceback", "internal error", "Exception ignored", "Fatal Python error")
+
+
+def nelm_env(evidence: Path | None = FIXTURE_EVIDENCE, **extra: str) -> dict[str, str]:
+    """The environment of a nelm subprocess: the fixture evidence unless evidence is None."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NELM_EVIDENCE_DIR", "NO_COLOR", "FORCE_COLOR")}
+    if evidence is not None:
+        env["NELM_EVIDENCE_DIR"] = str(evidence)
+    env.update(extra)
+    return env
+
+
+def handles_signals(pid: int) -> bool:
+    """Whether the process catches SIGTERM, i.e. nelm's handlers are installed (Python alone does not)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            caught = next(int(line.split()[1], 16) for line in fh if line.startswith("SigCgt:"))
+    except (OSError, StopIteration):
+        return False
+    return bool(caught & (1 << (signal.SIGTERM - 1)))
+
+
+def wait_for_handlers(proc: subprocess.Popen, timeout: float = 30) -> bool:
+    """Wait until nelm's own code runs in `proc` (its signal handlers are installed); False if it ended first."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        if handles_signals(proc.pid):
+            return True
+        time.sleep(0.0005)
+    return False
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")

@@ -1,5 +1,7 @@
 """Issue 5: property-based tests. Bounded in CI; for a long campaign run
-HYPOTHESIS_PROFILE=long python -m pytest tests/test_properties.py (see docs/security.md)."""
+HYPOTHESIS_PROFILE=long python -m pytest tests/test_properties.py (see docs/security.md).
+The process-level properties (encoding, width, signal timing) run the installed script, so they
+take a fifth of the profile's examples."""
 
 from __future__ import annotations
 
@@ -7,9 +9,13 @@ import copy
 import json
 import math
 import re
+import signal
+import subprocess
+import time
+from pathlib import Path
 
 import yaml
-from conftest import FIXTURE_EVIDENCE
+from conftest import FIXTURE_EVIDENCE, TRACE_MARKERS, nelm_env, nelm_script, wait_for_handlers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -146,3 +152,41 @@ def test_arbitrary_arguments_never_crash(nelm, args):
     r = nelm(*args)
     assert r.code in (0, 1, 2), (args, r.code, r.stderr)
     assert "Traceback" not in r.stderr and "internal error" not in r.stderr, (args, r.stderr)
+
+
+# -- the process: output encoding, terminal width, signal timing --------------------------------
+PROCESS_SETTINGS = settings(SETTINGS, max_examples=max(5, settings.default.max_examples // 5))
+DATA_COMMANDS = [["list"], ["show", "rfa"], ["compare", "tace", "rfa", "--detail"], ["studies"], ["outcomes", "os"]]
+OTHER_COMMANDS = [["refs"], ["search", "liver"], ["validate"], ["--help"], ["studies", "--help"], ["--version"]]
+HAS_PROC = Path("/proc/self/status").exists()
+
+
+@PROCESS_SETTINGS
+@given(
+    command=st.one_of(
+        st.tuples(
+            st.sampled_from(DATA_COMMANDS), st.sampled_from(["table", "tsv", "csv", "json", "jsonl", "markdown"])
+        ),
+        st.tuples(st.sampled_from(OTHER_COMMANDS), st.none()),
+    ),
+    encoding=st.sampled_from(["utf-8", "latin-1", "ascii"]),
+    columns=st.integers(min_value=0, max_value=400),
+    interrupt=st.none() | st.tuples(st.sampled_from([signal.SIGINT, signal.SIGTERM]), st.integers(0, 300)),
+)
+def test_any_encoding_width_and_signal_timing_ends_with_a_documented_status(command, encoding, columns, interrupt):
+    """Content under odd encodings and widths belongs to the renderers' tests; here only the
+    status and the absence of tracebacks. Signal delays count from the moment nelm's code runs."""
+    args, fmt = command
+    args = [*args, "-f", fmt] if fmt else args
+    env = nelm_env(PYTHONIOENCODING=encoding, COLUMNS=str(columns))
+    p = subprocess.Popen([*nelm_script(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    if interrupt and HAS_PROC and wait_for_handlers(p):
+        time.sleep(interrupt[1] / 1000)
+        p.send_signal(interrupt[0])
+    _, err_bytes = p.communicate(timeout=60)
+    err = err_bytes.decode(encoding, "replace")
+    allowed = {0, 128 + interrupt[0]} if interrupt else {0}
+    assert p.returncode in allowed, (args, encoding, columns, interrupt, p.returncode, err)
+    assert not any(marker in err for marker in TRACE_MARKERS), err
+    if p.returncode:
+        assert err == "", err
