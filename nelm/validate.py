@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime
-import difflib
 import math
 import re
 from typing import Any
 
-from nelm.errors import Problem
+from nelm.errors import Problem, closest
 from nelm.model import Arm, Evidence, Finding, Item, Loc, Modality, Outcome, Source, Study, Technique
-from nelm.yamlsafe import Map, Seq
+from nelm.yamlsafe import Invalid, Map, Seq
 
 SCHEMA = "nelm/1"
 KINDS = ("outcomes", "bibliography", "modality", "topic")
@@ -95,9 +94,25 @@ TIMEPOINT = re.compile(r"[0-9]+(\.[0-9]+)?(y|mo|wk|d|h)\Z")
 _MISSING = object()
 
 
-def _hint(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+HINT_WORK = 1_000_000  # names compared for did-you-mean hints in one run; then no more hints
+
+
+class _Budget:
+    __slots__ = ("left",)
+
+    def __init__(self) -> None:
+        self.left = HINT_WORK
+
+
+_hints = _Budget()  # reset by each Builder
+
+
+def _hint(word: str, choices: tuple[str, ...] | list[str] | dict[str, Any]) -> str:
+    if _hints.left <= 0:
+        return ""
+    _hints.left -= len(choices) + 1
+    close = closest(word, choices)
+    return f"; did you mean {close!r}?" if close else ""
 
 
 class Checker:
@@ -116,6 +131,8 @@ class Checker:
     def mapping(self, value: Any, line: int | None, path: str) -> Map | None:
         if isinstance(value, Map):
             return value
+        if isinstance(value, Invalid):
+            return None  # already reported by the reader
         self.problem(line, path, f"expected a mapping, got {_describe(value)}")
         return None
 
@@ -146,6 +163,11 @@ class Checker:
         if value is _MISSING or value is None:
             if required:
                 self.problem(m.line, where, f"missing (expected {_expect(kind, choices)})")
+            return None
+        if _reported(value):
+            return None
+        if kind == "str" and isinstance(value, float):
+            self.problem(line, where, f"the number {value!r} where text is expected: quote the text as written")
             return None
         checker = getattr(self, "_" + kind)
         result = checker(value, line, where)
@@ -227,6 +249,11 @@ _PATTERN_NAMES = {
     DATE: "a date YYYY-MM-DD",
     TIMEPOINT: "a timepoint such as 5y, 6mo, 30d, 1wk",
 }
+
+
+def _reported(value: Any) -> bool:
+    """True for a value the YAML reader already reported (a number it could not read as written)."""
+    return isinstance(value, Invalid) or (isinstance(value, Seq) and any(isinstance(x, Invalid) for x in value))
 
 
 def _expect(kind: str, choices: tuple[str, ...]) -> str:
