@@ -92,6 +92,7 @@ URL = re.compile(r"https?://\S+\Z")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 TIMEPOINT = re.compile(r"[0-9]+(\.[0-9]+)?(y|mo|wk|d|h)\Z")
 _MISSING = object()
+_QUOTE = "the number {!r} where text is expected: quote the text as written"
 
 
 HINT_WORK = 1_000_000  # names compared for did-you-mean hints in one run; then no more hints
@@ -167,8 +168,13 @@ class Checker:
         if _reported(value):
             return None
         if kind == "str" and isinstance(value, float):
-            self.problem(line, where, f"the number {value!r} where text is expected: quote the text as written")
+            self.problem(line, where, _QUOTE.format(value))
             return None
+        if kind == "strs" and isinstance(value, Seq):
+            for i, x in enumerate(value):
+                if isinstance(x, float):
+                    self.problem(value.lines[i], f"{where}[{i}]", _QUOTE.format(x))
+                    return None
         checker = getattr(self, "_" + kind)
         result = checker(value, line, where)
         if result is None:
@@ -251,6 +257,97 @@ _PATTERN_NAMES = {
 }
 
 
+_RATIOS = ("hazard-ratio", "odds-ratio", "relative-risk")
+
+
+def _pair_bounds(
+    c: Checker, m: Map, key: str, path: str, pair: tuple[float, float], stat: str | None, unit: str | None
+) -> None:
+    """A CI, range or IQR of a percentage lies within 0..100; that of a ratio is not negative."""
+    if unit == "%" and (pair[0] < 0 or pair[1] > 100):
+        c.problem(m.lines[key], _join(path, key), f"{_fmt(pair)} is not within 0 to 100 (the unit is %)")
+    elif stat in _RATIOS and pair[0] < 0:
+        c.problem(m.lines[key], _join(path, key), f"{_fmt(pair)} goes below 0 (a {stat} is never negative)")
+
+
+def _ci_level(c: Checker, m: Map, path: str) -> float:
+    """The confidence level as a fraction below 1, kept exactly (0.999 is a 99.9% CI)."""
+    level = c.get(m, "ci_level", path, "num", low=0.5)
+    if level is not None and level >= 1:
+        c.problem(
+            m.lines["ci_level"],
+            _join(path, "ci_level"),
+            f"{level:g} is not a fraction below 1 (e.g. 0.95 for a 95% CI)",
+        )
+        return 0.95
+    return 0.95 if level is None else level
+
+
+def _past_date(c: Checker, m: Map, key: str, path: str, *, required: bool = False) -> str | None:
+    """A YYYY-MM-DD date that exists on the calendar and is not in the future."""
+    text = c.get(m, key, path, "str", required=required, pattern=DATE)
+    if text is None:
+        return None
+    try:
+        date = datetime.date.fromisoformat(text)
+    except ValueError:
+        c.problem(m.lines[key], _join(path, key), f"{text} is not a calendar date")
+        return None
+    if date > datetime.date.today():
+        c.problem(m.lines[key], _join(path, key), f"{text} is in the future")
+    return text
+
+
+# Never allowed in evidence text or keys: C0 and C1 controls (ESC, NUL, ...), DEL, and the
+# invisible marks that reorder text on a terminal (bidi overrides and isolates) or split lines.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_BREAKS = re.compile("[\t\n]")
+# Prose fields may hold line breaks and tabs (block text); every other field is one line.
+PROSE = ("description", "summary", "text", "note", "population", "definition", "loe_note")
+
+
+def _control_characters(c: Checker, root: Map) -> None:
+    """Report control characters in every key and text value of a document."""
+    stack: list[tuple[Any, str, int, bool]] = [(root, "", root.line, False)]
+    while stack:
+        node, path, line, prose = stack.pop()
+        if isinstance(node, Map):
+            for key, value in node.items():
+                where, kline = _join(path, key), node.lines.get(key, node.line)
+                bad = _CONTROL.search(key) or _BREAKS.search(key)
+                if bad:
+                    c.problem(kline, where, f"the key contains {_char(bad.group())}; remove it")
+                stack.append((value, where, kline, key in PROSE))
+        elif isinstance(node, Seq):
+            stack.extend((v, _join(path, i), node.lines[i], prose) for i, v in enumerate(node))
+        elif isinstance(node, str):
+            bad = _CONTROL.search(node) or (None if prose else _BREAKS.search(node.strip()))
+            if bad:
+                extra = (
+                    ""
+                    if prose or bad.group() not in "\t\n"
+                    else " (a line break or tab belongs only in prose such as note)"
+                )
+                c.problem(line, path, f"contains {_char(bad.group())}; remove it{extra}")
+
+
+_CHAR_NAMES = {
+    "\t": "TAB",
+    "\n": "LINE FEED",
+    "\r": "CARRIAGE RETURN",
+    "\x1b": "ESCAPE",
+    "\x00": "NUL",
+    "\x7f": "DELETE",
+}
+
+
+def _char(ch: str) -> str:
+    import unicodedata
+
+    name = _CHAR_NAMES.get(ch) or unicodedata.name(ch, "")
+    return f"the control character U+{ord(ch):04X}" + (f" ({name})" if name else "")
+
+
 def _reported(value: Any) -> bool:
     """True for a value the YAML reader already reported (a number it could not read as written)."""
     return isinstance(value, Invalid) or (isinstance(value, Seq) and any(isinstance(x, Invalid) for x in value))
@@ -320,6 +417,7 @@ class Builder:
         self.read_checks: list[tuple[str, str | None, Checker, int, str]] = []
         self.files: list[str] = []
         self.this_year = datetime.date.today().year
+        _hints.left = HINT_WORK
 
     # -- documents -----------------------------------------------------------------------------
     def add(self, file: str, doc: Any, stem: str) -> None:
@@ -328,6 +426,7 @@ class Builder:
         root = c.mapping(doc, getattr(doc, "line", 1), "")
         if root is None:
             return
+        _control_characters(c, root)
         schema = root.get("schema")
         if schema != SCHEMA:
             c.problem(
@@ -424,7 +523,7 @@ class Builder:
                 note=c.get(m, "note", path, "str"),
                 loc=c.loc(m),
             )
-            c.get(m, "accessed", path, "str", pattern=DATE)
+            _past_date(c, m, "accessed", path)
             if src.read and not (src.url or src.seed):
                 c.problem(m.line, path, f"source {sid!r} was read but has no url (give the address of the text read)")
             self.sources[sid] = src
@@ -460,9 +559,7 @@ class Builder:
                 root.lines.get("id"), "id", f"modality {mid!r} is defined twice (also at {self.modalities[mid].loc})"
             )
             return
-        reviewed = c.get(root, "reviewed", "", "str", required=kind == "modality", pattern=DATE)
-        if reviewed and DATE.match(reviewed) and reviewed > datetime.date.today().isoformat():
-            c.problem(root.lines.get("reviewed"), "reviewed", f"{reviewed} is in the future")
+        reviewed = _past_date(c, root, "reviewed", "", required=kind == "modality")
         techniques = []
         for m, path in _items(c, root, "techniques", ""):
             c.known(m, path, ("id", "label"))
@@ -695,6 +792,12 @@ class Builder:
             c.problem(m.line, _join(path, "value"), f"missing (a {stat} needs a value)")
         unit = c.get(m, "unit", path, "str", required=stat not in (None, "comparison"), choices=UNITS)
         p = c.get(m, "p", path, "num", low=0, high=1)
+        if p == 0:
+            c.problem(
+                m.lines["p"],
+                _join(path, "p"),
+                "0 is not a p value (for p < 0.001 write p: 0.001, p_qualifier: less-than)",
+            )
         if stat == "comparison" and p is None and not m.get("note") and not m.get("definition"):
             c.problem(m.line, path, "a comparison needs a p value or a definition")
         lo, hi = (value if isinstance(value, tuple) else (value, value)) if value is not None else (None, None)
@@ -709,9 +812,18 @@ class Builder:
             c.problem(vline, _join(path, "value"), f"{_fmt(value)} is not a valid ratio (expected above 0)")
         n = c.get(m, "n", path, "int", low=1)
         events = c.get(m, "events", path, "int", low=0)
+        uoa = c.get(m, "unit_of_analysis", path, "str", choices=UNITS_OF_ANALYSIS)
         if events is not None and n is not None and events > n:
             c.problem(m.lines["events"], _join(path, "events"), f"events {events} exceed n {n}")
-        uoa = c.get(m, "unit_of_analysis", path, "str", choices=UNITS_OF_ANALYSIS)
+        elif (
+            events is not None
+            and n is None
+            and "n" not in m
+            and study_n
+            and events > study_n
+            and uoa in (None, "patient")
+        ):
+            c.problem(m.lines["events"], _join(path, "events"), f"events {events} exceed the study's n {study_n}")
         if n and study_n and n > study_n and uoa in (None, "patient") and not m.get("n_qualifier"):
             c.problem(
                 m.lines["n"],
@@ -723,6 +835,8 @@ class Builder:
             ranges[key] = pair = c.get(m, key, path, "pair")
             if pair and lo is not None and lo == hi and not (pair[0] <= lo <= pair[1]):
                 c.problem(m.lines[key], _join(path, key), f"{_fmt(pair)} does not contain the value {_fmt(value)}")
+            elif pair:
+                _pair_bounds(c, m, key, path, pair, stat, unit)
         timepoint = c.get(m, "timepoint", path, "str", pattern=TIMEPOINT)
         if outcome and stat == "proportion" and timepoint is None and self._outcome_kind(outcome) == "tte":
             c.problem(m.line, _join(path, "timepoint"), "missing (a survival percentage needs a timepoint such as 5y)")
@@ -755,7 +869,7 @@ class Builder:
             events=events,
             derived=bool(c.get(m, "derived", path, "bool")),
             ci=ranges["ci"],
-            ci_level=c.get(m, "ci_level", path, "num", low=0.5, high=0.999) or 0.95,
+            ci_level=_ci_level(c, m, path),
             range=ranges["range"],
             iqr=ranges["iqr"],
             spread=c.get(m, "spread", path, "num", low=0),
