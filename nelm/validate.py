@@ -301,7 +301,7 @@ def _past_date(c: Checker, m: Map, key: str, path: str, *, required: bool = Fals
 # Never allowed in evidence text or keys: C0 and C1 controls (ESC, NUL, ...), DEL, and the
 # invisible marks that reorder text on a terminal (bidi overrides and isolates) or split lines.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_BREAKS = re.compile("[\t\n]")
+_ANY = re.compile(_CONTROL.pattern[:-1] + r"\t\n]")  # and tabs and line breaks, outside prose
 # Prose fields may hold line breaks and tabs (block text); every other field is one line.
 PROSE = ("description", "summary", "text", "note", "population", "definition", "loe_note")
 
@@ -312,16 +312,16 @@ def _control_characters(c: Checker, root: Map) -> None:
     while stack:
         node, path, line, prose = stack.pop()
         if isinstance(node, Map):
-            for key, value in node.items():
+            for key, value in reversed(node.items()):  # reversed: problems come out in file order
                 where, kline = _join(path, key), node.lines.get(key, node.line)
-                bad = _CONTROL.search(key) or _BREAKS.search(key)
+                bad = _ANY.search(key)
                 if bad:
                     c.problem(kline, where, f"the key contains {_char(bad.group())}; remove it")
                 stack.append((value, where, kline, key in PROSE))
         elif isinstance(node, Seq):
-            stack.extend((v, _join(path, i), node.lines[i], prose) for i, v in enumerate(node))
+            stack.extend((node[i], _join(path, i), node.lines[i], prose) for i in reversed(range(len(node))))
         elif isinstance(node, str):
-            bad = _CONTROL.search(node) or (None if prose else _BREAKS.search(node.strip()))
+            bad = _CONTROL.search(node) if prose else _ANY.search(node.strip()) or _CONTROL.search(node)
             if bad:
                 extra = (
                     ""
@@ -846,9 +846,7 @@ class Builder:
         vs = c.get(m, "vs", path, "str")
         for key, ref in (("arm", arm), ("vs", vs)):
             if ref and ref not in arms:
-                c.problem(
-                    m.lines[key], _join(path, key), f"arm {ref!r} is not an arm of this study{_hint(ref, list(arms))}"
-                )
+                c.problem(m.lines[key], _join(path, key), f"arm {ref!r} is not an arm of this study{_hint(ref, arms)}")
         mods = arms[arm].modalities if arm in arms else (modality,)
         technique = arms[arm].technique if arm in arms else None
         return Finding(
@@ -910,7 +908,7 @@ class Builder:
                 c.problem(
                     line,
                     path,
-                    f"unknown {kind} {ref!r}{_hint(ref, list(table))}"
+                    f"unknown {kind} {ref!r}{_hint(ref, table)}"
                     + (
                         " (add it to the bibliography)"
                         if kind == "source"
@@ -922,7 +920,7 @@ class Builder:
         for tid, mods, c, line, path in self.technique_refs:
             t = self.techniques.get(tid)
             if t is None:
-                c.problem(line, path, f"unknown technique {tid!r}{_hint(tid, list(self.techniques))}")
+                c.problem(line, path, f"unknown technique {tid!r}{_hint(tid, self.techniques)}")
             elif t.modality not in mods:
                 c.problem(line, path, f"technique {tid!r} belongs to {t.modality!r}, not to this arm's modalities")
         for source, via, c, line, path in self.read_checks:
