@@ -7,7 +7,7 @@ import math
 import re
 from typing import Any
 
-from nelm.errors import Problem, closest
+from nelm.errors import MAX_CANDIDATES, MAX_PER_FILE, Problem, closest
 from nelm.model import Arm, Evidence, Finding, Item, Loc, Modality, Outcome, Source, Study, Technique
 from nelm.yamlsafe import Invalid, Map, Seq
 
@@ -95,7 +95,7 @@ _MISSING = object()
 _QUOTE = "the number {!r} where text is expected: quote the text as written"
 
 
-HINT_WORK = 1_000_000  # names compared for did-you-mean hints in one run; then no more hints
+HINT_WORK = 100_000  # about the names compared for did-you-mean hints in one run; then no more hints
 
 
 class _Budget:
@@ -108,10 +108,11 @@ class _Budget:
 _hints = _Budget()  # reset by each Builder
 
 
-def _hint(word: str, choices: tuple[str, ...] | list[str] | dict[str, Any]) -> str:
-    if _hints.left <= 0:
+def _hint(word: str, choices: tuple[str, ...] | list[str] | dict[str, Any], c: Checker) -> str:
+    """ "; did you mean ...?" within the run's budget, and only while the file's problems are still printed."""
+    if _hints.left <= 0 or c.count >= MAX_PER_FILE:
         return ""
-    _hints.left -= len(choices) + 1
+    _hints.left -= len(choices) // 20 + min(len(choices), MAX_CANDIDATES) + 1  # scanning + comparing
     close = closest(word, choices)
     return f"; did you mean {close!r}?" if close else ""
 
@@ -122,8 +123,10 @@ class Checker:
     def __init__(self, file: str, problems: list[Problem]) -> None:
         self.file = file
         self.problems = problems
+        self.count = 0  # problems of this file
 
     def problem(self, line: int | None, path: str, message: str) -> None:
+        self.count += 1
         self.problems.append(Problem(self.file, line, path, message))
 
     def loc(self, m: Map) -> Loc:
@@ -141,7 +144,9 @@ class Checker:
         for key in m:
             if key not in fields:
                 self.problem(
-                    m.lines[key], _join(path, key), f"unknown field{_hint(key, fields)} (allowed: {', '.join(fields)})"
+                    m.lines[key],
+                    _join(path, key),
+                    f"unknown field{_hint(key, fields, self)} (allowed: {', '.join(fields)})",
                 )
 
     def get(
@@ -186,7 +191,7 @@ class Checker:
                 self.problem(
                     line,
                     where,
-                    f"{item!r} is not allowed{_hint(item, choices)} (expected one of: {', '.join(choices)})",
+                    f"{item!r} is not allowed{_hint(item, choices, self)} (expected one of: {', '.join(choices)})",
                 )
                 return None
             if pattern and not pattern.match(item):
@@ -846,7 +851,9 @@ class Builder:
         vs = c.get(m, "vs", path, "str")
         for key, ref in (("arm", arm), ("vs", vs)):
             if ref and ref not in arms:
-                c.problem(m.lines[key], _join(path, key), f"arm {ref!r} is not an arm of this study{_hint(ref, arms)}")
+                c.problem(
+                    m.lines[key], _join(path, key), f"arm {ref!r} is not an arm of this study{_hint(ref, arms, c)}"
+                )
         mods = arms[arm].modalities if arm in arms else (modality,)
         technique = arms[arm].technique if arm in arms else None
         return Finding(
@@ -908,7 +915,7 @@ class Builder:
                 c.problem(
                     line,
                     path,
-                    f"unknown {kind} {ref!r}{_hint(ref, table)}"
+                    f"unknown {kind} {ref!r}{_hint(ref, table, c)}"
                     + (
                         " (add it to the bibliography)"
                         if kind == "source"
@@ -920,7 +927,7 @@ class Builder:
         for tid, mods, c, line, path in self.technique_refs:
             t = self.techniques.get(tid)
             if t is None:
-                c.problem(line, path, f"unknown technique {tid!r}{_hint(tid, self.techniques)}")
+                c.problem(line, path, f"unknown technique {tid!r}{_hint(tid, self.techniques, c)}")
             elif t.modality not in mods:
                 c.problem(line, path, f"technique {tid!r} belongs to {t.modality!r}, not to this arm's modalities")
         for source, via, c, line, path in self.read_checks:

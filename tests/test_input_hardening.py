@@ -162,7 +162,11 @@ def test_did_you_mean_work_per_run_is_bounded(nelm, evidence_copy, monkeypatch):
     real = validate.closest
     monkeypatch.setattr(validate, "closest", lambda w, c, **k: compared.append(len(c)) or real(w, c, **k))
     _problems(nelm("validate", evidence=evidence_copy))
-    assert sum(compared) <= validate.HINT_WORK + 20_200
+    assert 0 < len(compared) <= errors.MAX_PER_FILE  # no hints for problems that are not printed
+    compared.clear()
+    monkeypatch.setattr(validate, "HINT_WORK", 1)  # a spent budget stops every further hint
+    _problems(nelm("validate", evidence=evidence_copy))
+    assert len(compared) == 1
 
 
 # -- 3. numbers ----------------------------------------------------------------------------
