@@ -235,8 +235,11 @@ def _new_key(fd: int) -> bytes | None:
 
 
 # -- entries ---------------------------------------------------------------------------------
+READER = b"yamlsafe/2"  # bump when the YAML reader's results change: old entries then miss
+
+
 def _name(data: bytes) -> str:
-    return hashlib.sha256(__version__.encode() + b"\0" + data).hexdigest() + ".entry"
+    return hashlib.sha256(__version__.encode() + b"\0" + READER + b"\0" + data).hexdigest() + ".entry"
 
 
 def _mac(key: bytes, name: str, payload: bytes) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -52,8 +51,11 @@ _TP_DAYS = {"y": 365.0, "mo": 30.4, "wk": 7.0, "d": 1.0, "h": 1 / 24}
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.5)
-    return f"did you mean '{close[0]}'?" if close else ""
+    """A did-you-mean hint; bounded work however many choices there are."""
+    from nelm.errors import closest
+
+    close = closest(word.lower(), choices, cutoff=0.5)
+    return f"did you mean '{close}'?" if close else ""
 
 
 def modality_names(ev: Evidence) -> dict[str, str]:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime
-import difflib
 import math
 import re
 from typing import Any
 
 from nelm import honest
-from nelm.errors import Problem
+from nelm.errors import MAX_CANDIDATES, MAX_PER_FILE, Problem, closest
 from nelm.model import Arm, Evidence, Finding, Item, Loc, Modality, Outcome, Source, Study, Technique
-from nelm.yamlsafe import Map, Seq
+from nelm.yamlsafe import Invalid, Map, Seq
 
 SCHEMA = "nelm/2"
 SCHEMAS = ("nelm/1", "nelm/2")  # nelm/1: before the honest-model rules (accepted while files migrate)
@@ -107,11 +106,29 @@ URL = re.compile(r"https?://\S+\Z")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 TIMEPOINT = re.compile(r"[0-9]+(\.[0-9]+)?(y|mo|wk|d|h)\Z")
 _MISSING = object()
+_QUOTE = "the number {!r} where text is expected: quote the text as written"
 
 
-def _hint(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+HINT_WORK = 100_000  # about the names compared for did-you-mean hints in one run; then no more hints
+
+
+class _Budget:
+    __slots__ = ("left",)
+
+    def __init__(self) -> None:
+        self.left = HINT_WORK
+
+
+_hints = _Budget()  # reset by each Builder
+
+
+def _hint(word: str, choices: tuple[str, ...] | list[str] | dict[str, Any], c: Checker) -> str:
+    """ "; did you mean ...?" within the run's budget, and only while the file's problems are still printed."""
+    if _hints.left <= 0 or c.count >= MAX_PER_FILE:
+        return ""
+    _hints.left -= len(choices) // 20 + min(len(choices), MAX_CANDIDATES) + 1  # scanning + comparing
+    close = closest(word, choices)
+    return f"; did you mean {close!r}?" if close else ""
 
 
 class Checker:
@@ -121,8 +138,10 @@ class Checker:
         self.file = file
         self.problems = problems
         self.strict = True  # nelm/2 rules; False for a nelm/1 file
+        self.count = 0  # problems of this file
 
     def problem(self, line: int | None, path: str, message: str) -> None:
+        self.count += 1
         self.problems.append(Problem(self.file, line, path, message))
 
     def loc(self, m: Map) -> Loc:
@@ -131,6 +150,8 @@ class Checker:
     def mapping(self, value: Any, line: int | None, path: str) -> Map | None:
         if isinstance(value, Map):
             return value
+        if isinstance(value, Invalid):
+            return None  # already reported by the reader
         self.problem(line, path, f"expected a mapping, got {_describe(value)}")
         return None
 
@@ -138,7 +159,9 @@ class Checker:
         for key in m:
             if key not in fields:
                 self.problem(
-                    m.lines[key], _join(path, key), f"unknown field{_hint(key, fields)} (allowed: {', '.join(fields)})"
+                    m.lines[key],
+                    _join(path, key),
+                    f"unknown field{_hint(key, fields, self)} (allowed: {', '.join(fields)})",
                 )
 
     def get(
@@ -162,6 +185,16 @@ class Checker:
             if required:
                 self.problem(m.line, where, f"missing (expected {_expect(kind, choices)})")
             return None
+        if _reported(value):
+            return None
+        if kind == "str" and isinstance(value, float):
+            self.problem(line, where, _QUOTE.format(value))
+            return None
+        if kind == "strs" and isinstance(value, Seq):
+            for i, x in enumerate(value):
+                if isinstance(x, float):
+                    self.problem(value.lines[i], f"{where}[{i}]", _QUOTE.format(x))
+                    return None
         checker = getattr(self, "_" + kind)
         result = checker(value, line, where)
         if result is None:
@@ -173,7 +206,7 @@ class Checker:
                 self.problem(
                     line,
                     where,
-                    f"{item!r} is not allowed{_hint(item, choices)} (expected one of: {', '.join(choices)})",
+                    f"{item!r} is not allowed{_hint(item, choices, self)} (expected one of: {', '.join(choices)})",
                 )
                 return None
             if pattern and not pattern.match(item):
@@ -244,6 +277,102 @@ _PATTERN_NAMES = {
 }
 
 
+_RATIOS = ("hazard-ratio", "odds-ratio", "relative-risk")
+
+
+def _pair_bounds(
+    c: Checker, m: Map, key: str, path: str, pair: tuple[float, float], stat: str | None, unit: str | None
+) -> None:
+    """A CI, range or IQR of a percentage lies within 0..100; that of a ratio is not negative."""
+    if unit == "%" and (pair[0] < 0 or pair[1] > 100):
+        c.problem(m.lines[key], _join(path, key), f"{_fmt(pair)} is not within 0 to 100 (the unit is %)")
+    elif stat in _RATIOS and pair[0] < 0:
+        c.problem(m.lines[key], _join(path, key), f"{_fmt(pair)} goes below 0 (a {stat} is never negative)")
+
+
+def _ci_level(c: Checker, m: Map, path: str) -> float:
+    """The confidence level as a fraction below 1, kept exactly (0.999 is a 99.9% CI)."""
+    level = c.get(m, "ci_level", path, "num", low=0.5)
+    if level is not None and level >= 1:
+        c.problem(
+            m.lines["ci_level"],
+            _join(path, "ci_level"),
+            f"{level:g} is not a fraction below 1 (e.g. 0.95 for a 95% CI)",
+        )
+        return 0.95
+    return 0.95 if level is None else level
+
+
+def _past_date(c: Checker, m: Map, key: str, path: str, *, required: bool = False) -> str | None:
+    """A YYYY-MM-DD date that exists on the calendar and is not in the future."""
+    text = c.get(m, key, path, "str", required=required, pattern=DATE)
+    if text is None:
+        return None
+    try:
+        date = datetime.date.fromisoformat(text)
+    except ValueError:
+        c.problem(m.lines[key], _join(path, key), f"{text} is not a calendar date")
+        return None
+    if date > datetime.date.today():
+        c.problem(m.lines[key], _join(path, key), f"{text} is in the future")
+    return text
+
+
+# Never allowed in evidence text or keys: C0 and C1 controls (ESC, NUL, ...), DEL, and the
+# invisible marks that reorder text on a terminal (bidi overrides and isolates) or split lines.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_ANY = re.compile(_CONTROL.pattern[:-1] + r"\t\n]")  # and tabs and line breaks, outside prose
+# Prose fields may hold line breaks and tabs (block text); every other field is one line.
+PROSE = ("description", "summary", "text", "note", "population", "definition", "loe_note")
+
+
+def _control_characters(c: Checker, root: Map) -> None:
+    """Report control characters in every key and text value of a document."""
+    stack: list[tuple[Any, str, int, bool]] = [(root, "", root.line, False)]
+    while stack:
+        node, path, line, prose = stack.pop()
+        if isinstance(node, Map):
+            for key, value in reversed(node.items()):  # reversed: problems come out in file order
+                where, kline = _join(path, key), node.lines.get(key, node.line)
+                bad = _ANY.search(key)
+                if bad:
+                    c.problem(kline, where, f"the key contains {_char(bad.group())}; remove it")
+                stack.append((value, where, kline, key in PROSE))
+        elif isinstance(node, Seq):
+            stack.extend((node[i], _join(path, i), node.lines[i], prose) for i in reversed(range(len(node))))
+        elif isinstance(node, str):
+            bad = _CONTROL.search(node) if prose else _ANY.search(node.strip()) or _CONTROL.search(node)
+            if bad:
+                extra = (
+                    ""
+                    if prose or bad.group() not in "\t\n"
+                    else " (a line break or tab belongs only in prose such as note)"
+                )
+                c.problem(line, path, f"contains {_char(bad.group())}; remove it{extra}")
+
+
+_CHAR_NAMES = {
+    "\t": "TAB",
+    "\n": "LINE FEED",
+    "\r": "CARRIAGE RETURN",
+    "\x1b": "ESCAPE",
+    "\x00": "NUL",
+    "\x7f": "DELETE",
+}
+
+
+def _char(ch: str) -> str:
+    import unicodedata
+
+    name = _CHAR_NAMES.get(ch) or unicodedata.name(ch, "")
+    return f"the control character U+{ord(ch):04X}" + (f" ({name})" if name else "")
+
+
+def _reported(value: Any) -> bool:
+    """True for a value the YAML reader already reported (a number it could not read as written)."""
+    return isinstance(value, Invalid) or (isinstance(value, Seq) and any(isinstance(x, Invalid) for x in value))
+
+
 def _expect(kind: str, choices: tuple[str, ...]) -> str:
     if choices:
         return "one of: " + ", ".join(choices)
@@ -310,6 +439,7 @@ class Builder:
         self.include_refs: list[tuple[str, Checker, int, str]] = []
         self.files: list[str] = []
         self.this_year = datetime.date.today().year
+        _hints.left = HINT_WORK
 
     # -- documents -----------------------------------------------------------------------------
     def add(self, file: str, doc: Any, stem: str) -> None:
@@ -318,6 +448,7 @@ class Builder:
         root = c.mapping(doc, getattr(doc, "line", 1), "")
         if root is None:
             return
+        _control_characters(c, root)
         schema = root.get("schema")
         c.strict = schema == SCHEMA
         if schema not in SCHEMAS:
@@ -432,7 +563,7 @@ class Builder:
                 note=c.get(m, "note", path, "str"),
                 loc=c.loc(m),
             )
-            c.get(m, "accessed", path, "str", pattern=DATE)
+            _past_date(c, m, "accessed", path)
             if src.read and not (src.url or src.seed):
                 c.problem(m.line, path, f"source {sid!r} was read but has no url (give the address of the text read)")
             self.sources[sid] = src
@@ -468,9 +599,7 @@ class Builder:
                 root.lines.get("id"), "id", f"modality {mid!r} is defined twice (also at {self.modalities[mid].loc})"
             )
             return
-        reviewed = c.get(root, "reviewed", "", "str", required=kind == "modality", pattern=DATE)
-        if reviewed and DATE.match(reviewed) and reviewed > datetime.date.today().isoformat():
-            c.problem(root.lines.get("reviewed"), "reviewed", f"{reviewed} is in the future")
+        reviewed = _past_date(c, root, "reviewed", "", required=kind == "modality")
         techniques = []
         for m, path in _items(c, root, "techniques", ""):
             c.known(m, path, ("id", "label"))
@@ -713,6 +842,12 @@ class Builder:
             c.problem(m.line, _join(path, "value"), f"missing (a {stat} needs a value)")
         unit = c.get(m, "unit", path, "str", required=stat not in (None, "comparison"), choices=UNITS)
         p = c.get(m, "p", path, "num", low=0, high=1)
+        if p == 0:
+            c.problem(
+                m.lines["p"],
+                _join(path, "p"),
+                "0 is not a p value (for p < 0.001 write p: 0.001, p_qualifier: less-than)",
+            )
         if stat == "comparison" and p is None and not m.get("note") and not m.get("definition"):
             c.problem(m.line, path, "a comparison needs a p value or a definition")
         lo, hi = (value if isinstance(value, tuple) else (value, value)) if value is not None else (None, None)
@@ -727,9 +862,18 @@ class Builder:
             c.problem(vline, _join(path, "value"), f"{_fmt(value)} is not a valid ratio (expected above 0)")
         n = c.get(m, "n", path, "int", low=1)
         events = c.get(m, "events", path, "int", low=0)
+        uoa = c.get(m, "unit_of_analysis", path, "str", choices=UNITS_OF_ANALYSIS)
         if events is not None and n is not None and events > n:
             c.problem(m.lines["events"], _join(path, "events"), f"events {events} exceed n {n}")
-        uoa = c.get(m, "unit_of_analysis", path, "str", choices=UNITS_OF_ANALYSIS)
+        elif (
+            events is not None
+            and n is None
+            and "n" not in m
+            and study_n
+            and events > study_n
+            and uoa in (None, "patient")
+        ):
+            c.problem(m.lines["events"], _join(path, "events"), f"events {events} exceed the study's n {study_n}")
         if n and study_n and n > study_n and uoa in (None, "patient") and not m.get("n_qualifier"):
             c.problem(
                 m.lines["n"],
@@ -741,6 +885,8 @@ class Builder:
             ranges[key] = pair = c.get(m, key, path, "pair")
             if pair and lo is not None and lo == hi and not (pair[0] <= lo <= pair[1]):
                 c.problem(m.lines[key], _join(path, key), f"{_fmt(pair)} does not contain the value {_fmt(value)}")
+            elif pair:
+                _pair_bounds(c, m, key, path, pair, stat, unit)
         timepoint = c.get(m, "timepoint", path, "str", pattern=TIMEPOINT)
         if outcome and stat == "proportion" and timepoint is None and self._outcome_kind(outcome) == "tte":
             c.problem(m.line, _join(path, "timepoint"), "missing (a survival percentage needs a timepoint such as 5y)")
@@ -751,7 +897,7 @@ class Builder:
         for key, ref in (("arm", arm), ("vs", vs)):
             if ref and ref not in arms:
                 c.problem(
-                    m.lines[key], _join(path, key), f"arm {ref!r} is not an arm of this study{_hint(ref, list(arms))}"
+                    m.lines[key], _join(path, key), f"arm {ref!r} is not an arm of this study{_hint(ref, arms, c)}"
                 )
         mods = arms[arm].modalities if arm in arms else (modality,)
         technique = arms[arm].technique if arm in arms else None
@@ -789,7 +935,7 @@ class Builder:
             events=events,
             derived=bool(c.get(m, "derived", path, "bool")),
             ci=ranges["ci"],
-            ci_level=c.get(m, "ci_level", path, "num", low=0.5, high=0.999) or 0.95,
+            ci_level=_ci_level(c, m, path),
             range=ranges["range"],
             iqr=ranges["iqr"],
             spread=c.get(m, "spread", path, "num", low=0),
@@ -831,7 +977,7 @@ class Builder:
                 c.problem(
                     line,
                     path,
-                    f"unknown {kind} {ref!r}{_hint(ref, list(table))}"
+                    f"unknown {kind} {ref!r}{_hint(ref, table, c)}"
                     + (
                         " (add it to the bibliography)"
                         if kind == "source"
@@ -843,7 +989,7 @@ class Builder:
         for tid, mods, c, line, path in self.technique_refs:
             t = self.techniques.get(tid)
             if t is None:
-                c.problem(line, path, f"unknown technique {tid!r}{_hint(tid, list(self.techniques))}")
+                c.problem(line, path, f"unknown technique {tid!r}{_hint(tid, self.techniques, c)}")
             elif t.modality not in mods:
                 c.problem(line, path, f"technique {tid!r} belongs to {t.modality!r}, not to this arm's modalities")
         for source, via, c, line, path in self.read_checks:
@@ -864,7 +1010,7 @@ class Builder:
                 )
         for ref, c, line, path in self.include_refs:
             if ref not in self.study_ids and ref not in self.sources:
-                c.problem(line, path, f"unknown study or source {ref!r}{_hint(ref, list(self.study_ids))}")
+                c.problem(line, path, f"unknown study or source {ref!r}{_hint(ref, list(self.study_ids), c)}")
         seen: dict[str, str] = {}
         for mod in self.modalities.values():
             for name in (mod.id, *mod.aliases):

@@ -7,7 +7,10 @@ before they can expand, duplicate keys are caught, and every value keeps its lin
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from typing import Any
 
 import yaml
@@ -47,6 +50,18 @@ class YamlProblem(Exception):
         self.message = message
 
 
+class Invalid:
+    """A scalar already reported as a problem; the validator skips it instead of reporting again."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 class Map(dict):  # type: ignore[type-arg]
     """A mapping that remembers the line of itself and of each key."""
 
@@ -69,7 +84,7 @@ class Seq(list):  # type: ignore[type-arg]
         self.lines: list[int] = []
 
 
-def _scalar(event: Any) -> Any:
+def _scalar(event: Any, notes: list[YamlProblem] | None) -> Any:
     value: str = event.value
     tag = event.tag
     if tag not in _ALLOWED_TAGS:
@@ -83,19 +98,62 @@ def _scalar(event: Any) -> Any:
             return True
         if value in _FALSE:
             return False
-        if _INT.match(value):
-            return int(value)
-        if _FLOAT.match(value):
-            return float(value)
-        if value.lower() in _SPECIAL_FLOAT:
-            return _SPECIAL_FLOAT[value.lower()]
+        if _INT.match(value) or _FLOAT.match(value) or value.lower() in _SPECIAL_FLOAT:
+            problem = _number_problem(value)
+            if problem is None:
+                return int(value) if _INT.match(value) else float(value)
+            note = YamlProblem(event.start_mark.line + 1, problem)
+            if notes is None:
+                raise note
+            notes.append(note)
+            return Invalid(value)
         if tag is not None:
             raise YamlProblem(event.start_mark.line + 1, f"{value!r} is not a valid {tag.rsplit(':', 1)[-1]}")
     return value  # yes/no/on/off, dates and 1:20 all stay strings
 
 
-def parse(text: str) -> Any:
-    """Parse one YAML document into Map/Seq/scalars; raise YamlProblem with a 1-based line."""
+_FLOAT_DIGITS = 308  # more integer digits than a float can hold; also far below int()'s 4300-digit limit
+
+
+def _number_problem(text: str) -> str | None:
+    """Why an unquoted number cannot be read as written, or None when it can.
+
+    Trailing zeros (`0.010`) are fine here: figures are written as printed and the number is the
+    same; the validator rejects a number where text is expected, so `volume: 3.10` is still caught."""
+    shown = text if len(text) <= 24 else text[:20] + "..."
+    if text.lower() in _SPECIAL_FLOAT:
+        return f"{text} is not a finite number (write the figure as printed)"
+    mantissa, _, exponent = text.lower().partition("e")
+    whole = mantissa.lstrip("+-").partition(".")[0]
+    if not exponent and len(whole) > _FLOAT_DIGITS:
+        return f"the number {shown} is too large (at most about 1.8e308)"
+    if len(whole) > 1 and whole[0] == "0":
+        read = str(int(text)) if _INT.match(text) else repr(float(text))
+        return _would_change(shown, read)
+    if _INT.match(text):
+        return None
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        return f"the number {shown} is too large (at most about 1.8e308)"
+    if number == 0 and any(d in "123456789" for d in mantissa):
+        return f"the number {shown} is too small (it would be read as 0)"
+    if sum(d.isdigit() for d in mantissa.lstrip("+-0.")) > 15:
+        from decimal import Decimal
+
+        if Decimal(repr(number)) != Decimal(text):
+            return _would_change(shown, repr(number))
+    return None
+
+
+def _would_change(text: str, read: str) -> str:
+    return f'{text} would be read as the number {read}: quote it if it is text ("{text}"), or write {read}'
+
+
+def parse(text: str, notes: list[YamlProblem] | None = None) -> Any:
+    """Parse one YAML document into Map/Seq/scalars; raise YamlProblem with a 1-based line.
+
+    A number that cannot be read as written raises too, unless `notes` collects such problems
+    (the value then becomes an Invalid). Mapping keys are always their text, never numbers."""
     stack: list[Any] = []  # containers being filled
     keys: list[Any] = []  # for Maps: pending key (or _NOKEY)
     root: Any = _NOKEY
@@ -109,7 +167,12 @@ def parse(text: str) -> Any:
                 if event.anchor is not None:
                     raise YamlProblem(line, "YAML anchors and aliases are not allowed (write the value out)")
                 if kind is yaml.ScalarEvent:
-                    node: Any = _scalar(event)
+                    if stack and keys[-1] is _NOKEY and type(stack[-1]) is Map:
+                        if event.tag not in _ALLOWED_TAGS:
+                            raise YamlProblem(line, f"YAML tag {event.tag!r} is not allowed (plain values only)")
+                        node: Any = event.value  # a key: its text, so `3.10:` stays "3.10"
+                    else:
+                        node = _scalar(event, notes)
                 else:
                     if event.tag not in _ALLOWED_TAGS:
                         raise YamlProblem(line, f"YAML tag {event.tag!r} is not allowed (plain values only)")
@@ -183,17 +246,62 @@ def read(path: str) -> Any:
     return parse_bytes(read_bytes(path))
 
 
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
+
+
 def read_bytes(path: str) -> bytes:
-    """A file's bytes, refusing files over the size limit without reading them whole."""
-    with open(path, "rb") as fh:
-        data = fh.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise YamlProblem(None, f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB (split it into several files)")
-    return data
+    """A regular file's bytes, refusing pipes, devices, sockets and folders (which could block
+    or never end) and files over the size limit, without reading them whole."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as e:
+        raise YamlProblem(None, f"cannot read file: {_why(path, e)}") from None
+    try:
+        info = os.fstat(fd)
+        for test, what in _NOT_REGULAR:
+            if test(info.st_mode):
+                raise YamlProblem(None, f"cannot read file: it is {what}, not a regular file")
+        if info.st_size > MAX_BYTES:
+            raise YamlProblem(None, _TOO_LARGE)
+        chunks = []
+        size = 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, MAX_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as e:
+        raise YamlProblem(None, f"cannot read file: {e.strerror or e}") from None
+    finally:
+        os.close(fd)
+    if size > MAX_BYTES:
+        raise YamlProblem(None, _TOO_LARGE)
+    return b"".join(chunks)
 
 
-def parse_bytes(data: bytes) -> Any:
-    """Parse a file's bytes, enforcing the encoding and binary checks."""
+_TOO_LARGE = f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB (split it into several files)"
+
+
+def _why(path: str, e: OSError) -> str:
+    if e.errno == errno.ENXIO:  # opening a socket
+        try:
+            if stat.S_ISSOCK(os.stat(path).st_mode):
+                return "it is a socket, not a regular file"
+        except OSError:
+            pass
+    return e.strerror or str(e)
+
+
+def parse_bytes(data: bytes, notes: list[YamlProblem] | None = None) -> Any:
+    """Parse a file's bytes, enforcing the encoding and binary checks (see `parse` for notes)."""
     if b"\x00" in data:
         raise YamlProblem(None, "binary file (contains NUL bytes); expected UTF-8 YAML text")
     try:
@@ -203,4 +311,7 @@ def parse_bytes(data: bytes) -> Any:
         raise YamlProblem(line, f"not valid UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8") from None
     if not text.strip():
         raise YamlProblem(None, "empty file (expected a YAML mapping with schema: and kind:)")
-    return parse(text)
+    tree = parse(text, notes)
+    if tree is None:
+        raise YamlProblem(None, "no content, only comments or null (expected a YAML mapping with schema: and kind:)")
+    return tree

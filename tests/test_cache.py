@@ -101,12 +101,12 @@ def test_lines_survive_the_cache(cache_dir, path):
 
 
 def test_scalars_keep_their_types(cache_dir):
-    data = b'a: [1, 1.5, -0.0, true, ~, "1", yes, 2020-01-01, "\\u00e9", .nan]\nb: {c: {}, d: []}\n'
+    data = b'a: [1, 1.5, -0.0, true, ~, "1", yes, 2020-01-01, "\\u00e9"]\nb: {c: {}, d: []}\n'
     tree = yamlsafe.parse_bytes(data)
     cache.put(data, tree)
     again = cache.get(data)
     assert [type(v) for v in again["a"]] == [type(v) for v in tree["a"]]
-    assert _same(again["b"], tree["b"]) and again["a"][:9] == tree["a"][:9]
+    assert _same(again["b"], tree["b"]) and again["a"] == tree["a"]
 
 
 def test_a_cache_that_cannot_be_created_is_ignored_quietly(tmp_path, evidence_copy, monkeypatch, nelm):
