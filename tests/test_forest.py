@@ -62,9 +62,24 @@ def test_plain_is_ascii_and_says_i2():
 def test_pooled_label():
     p = pool_proportions([3, 9, 4], [10, 12, 9])
     assert pooled_label(p) == f"pooled (random effects DL, 3 studies, 31 patients, I² {p.i2:.0f}%)"
-    assert "REML-HKSJ, 1 study, 1 patient, I2 0%" in pooled_label(pool_proportions([1], [1], "reml"), False).replace(
-        "REML,", "REML-HKSJ,"
-    )
+    one = pool_proportions([1], [1], "reml")
+    assert pooled_label(one, unicode=False) == "pooled (random effects REML, 1 study, 1 patient, I2 0%)"
+    assert "random effects REML-HKSJ, 2 studies" in pooled_label(pool_proportions([1, 3], [4, 5], "reml", True))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"estimate": 0.5, "ci_low": 0.6, "ci_high": 0.7},
+        {"estimate": 0.5, "ci_low": 0.1, "ci_high": 1.2},
+        {"estimate": float("nan"), "ci_low": 0.1, "ci_high": 0.7},
+        {"estimate": 0.5, "ci_low": -0.1, "ci_high": 0.7},
+    ],
+)
+def test_rows_out_of_order_or_range_are_refused(bad):
+    row = {"label": "Lee 2014", "events": 5, "n": 10, **bad}
+    with pytest.raises(ValueError, match="study 'Lee 2014'"):
+        forest_lines([{"title": "A", "studies": [row]}])
 
 
 def _columns(line: str, chars: str) -> list[int]:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nelm import stats
 from nelm.stats import (
@@ -319,3 +321,60 @@ def test_import_stays_standard_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "set()"
+
+
+# --- properties over random count sets -------------------------------------------------------------
+
+
+@st.composite
+def count_sets(draw):
+    totals = draw(st.lists(st.integers(1, 400), min_size=2, max_size=9))
+    events = [draw(st.integers(0, n)) for n in totals]
+    return events, totals
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # statsmodels' weights when its tau² < 0
+@settings(deadline=None)
+@given(count_sets())
+def test_dl_matches_statsmodels_on_random_sets(data):
+    events, totals = data
+    sm = _sm(events, totals)
+    r = pool_proportions(events, totals, method="dl")
+    assert close(r.q, sm.q, 1e-6 * max(1.0, sm.q))
+    if sm.tau2 > 1e-9:
+        _, re, _, _ = sm.conf_int(use_t=False)
+        assert close(r.tau2, sm.tau2) and close(r.i2, 100 * sm.i2)
+        assert close(r.logit.ci_low, re[0]) and close(r.logit.ci_high, re[1])
+    else:  # statsmodels leaves tau² (and I²) negative; nelm clamps them and pools as fixed effect
+        assert close(r.tau2, max(0.0, sm.tau2)) and close(r.i2, max(0.0, 100 * sm.i2))
+        assert close(r.logit.estimate, sm.mean_effect_fe)
+
+
+@settings(deadline=None)
+@given(count_sets(), st.sampled_from(["dl", "reml"]), st.booleans())
+def test_pooled_invariants(data, method, hksj):
+    events, totals = data
+    r = pool_proportions(events, totals, method=method, hksj=hksj)
+    assert 0.0 <= r.ci_low <= r.estimate <= r.ci_high <= 1.0
+    assert 0.0 <= r.fixed.ci_low <= r.fixed.estimate <= r.fixed.ci_high <= 1.0
+    assert r.tau2 >= 0.0 and 0.0 <= r.i2 < 100.0 and r.q >= 0.0
+    if r.k >= 3:
+        assert r.pi_low <= r.ci_low or hksj
+        assert r.pi_low <= r.estimate <= r.pi_high
+
+
+@settings(deadline=None)
+@given(count_sets())
+def test_reml_solves_its_estimating_equation(data):
+    """At the REML estimate the score y'PPy - tr(P) is zero, or not positive at tau² = 0."""
+    y, v = logit_effects(*data)
+    tau2 = pool_effects(y, v, method="reml").tau2
+    w = [1 / (vi + tau2) for vi in v]
+    sw = sum(w)
+    mu = sum(wi * yi for wi, yi in zip(w, y, strict=True)) / sw
+    ypp = sum((wi * (yi - mu)) ** 2 for wi, yi in zip(w, y, strict=True))
+    tr_p = sw - sum(wi * wi for wi in w) / sw
+    if tau2 > 0:
+        assert abs(ypp - tr_p) <= 1e-6 * tr_p
+    else:
+        assert ypp - tr_p <= 1e-9 * tr_p

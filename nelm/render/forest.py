@@ -86,11 +86,20 @@ ASCII = _Glyphs("-", "|", "|", "o", "=", "<", ">", "O", "<", ">", ".", "-", "+",
 
 
 def as_group(group: ForestGroup | Mapping[str, Any]) -> ForestGroup:
-    """Accept a ForestGroup or a mapping with title, studies (rows or mappings) and optional pooled."""
-    if isinstance(group, ForestGroup):
-        return group
-    studies = [s if isinstance(s, StudyRow) else StudyRow(**s) for s in group.get("studies", ())]
-    return ForestGroup(str(group["title"]), studies, group.get("pooled"))
+    """Accept a ForestGroup or a mapping with title, studies (rows or mappings) and optional pooled.
+
+    ValueError, naming the study, unless 0 <= ci_low <= estimate <= ci_high <= 1.
+    """
+    if not isinstance(group, ForestGroup):
+        studies = [s if isinstance(s, StudyRow) else StudyRow(**s) for s in group.get("studies", ())]
+        group = ForestGroup(str(group["title"]), studies, group.get("pooled"))
+    for s in group.studies:
+        bounds = (s.ci_low, s.estimate, s.ci_high)
+        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in bounds) or not (
+            -1e-12 <= s.ci_low <= s.estimate + 1e-12 and s.estimate <= s.ci_high + 1e-12 and s.ci_high <= 1 + 1e-12
+        ):
+            raise ValueError(f"study '{s.label}': need 0 <= ci_low <= estimate <= ci_high <= 1, got {bounds}")
+    return group
 
 
 def pooled_label(p: PooledProportion, unicode: bool = True) -> str:
