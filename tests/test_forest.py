@@ -152,6 +152,12 @@ def test_mappings_empty_groups_long_labels_and_titles():
     assert not any("pooled" in line for line in lines)
 
 
+def test_pooled_level_must_be_95():
+    g = ForestGroup("A", [], pool_proportions([3, 4], [10, 9], level=0.9))
+    with pytest.raises(ValueError, match="95%"):
+        forest_lines([g])
+
+
 def test_prediction_interval_row_only_from_three_studies():
     text = "\n".join(forest_lines(GROUPS))
     assert text.count("prediction interval") == 1  # resection has k=4, TACE k=2

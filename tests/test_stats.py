@@ -346,7 +346,7 @@ def test_dl_matches_statsmodels_on_random_sets(data):
         assert close(r.tau2, sm.tau2) and close(r.i2, 100 * sm.i2)
         assert close(r.logit.ci_low, re[0]) and close(r.logit.ci_high, re[1])
     else:  # statsmodels leaves tau² (and I²) negative; nelm clamps them and pools as fixed effect
-        assert close(r.tau2, max(0.0, sm.tau2)) and close(r.i2, max(0.0, 100 * sm.i2))
+        assert close(r.tau2, max(0.0, sm.tau2)) and r.i2 <= 1e-6  # Q <= df, up to rounding
         assert close(r.logit.estimate, sm.mean_effect_fe)
 
 

@@ -88,11 +88,16 @@ ASCII = _Glyphs("-", "|", "|", "o", "=", "<", ">", "O", "<", ">", ".", "-", "+",
 def as_group(group: ForestGroup | Mapping[str, Any]) -> ForestGroup:
     """Accept a ForestGroup or a mapping with title, studies (rows or mappings) and optional pooled.
 
-    ValueError, naming the study, unless 0 <= ci_low <= estimate <= ci_high <= 1.
+    ValueError, naming the study, unless 0 <= ci_low <= estimate <= ci_high <= 1, and for a
+    pooled result at another level than 95%.
     """
     if not isinstance(group, ForestGroup):
         studies = [s if isinstance(s, StudyRow) else StudyRow(**s) for s in group.get("studies", ())]
         group = ForestGroup(str(group["title"]), studies, group.get("pooled"))
+    if group.pooled is not None and group.pooled.level != 0.95:
+        raise ValueError(
+            f"{group.title}: the forest plot shows 95% intervals, got a pooled level of {group.pooled.level}"
+        )
     for s in group.studies:
         bounds = (s.ci_low, s.estimate, s.ci_high)
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in bounds) or not (
@@ -117,12 +122,13 @@ def forest_lines(
     unicode: bool = True,
     scale: tuple[float, float] | None = None,
 ) -> list[str]:
-    """Lay out a forest plot in ``width`` columns (wider only below about 60 columns).
+    """Lay out a forest plot in ``width`` columns (lines run wider only below about 55 columns).
 
-    One line per study (label, events/n, %, interval, drawing; long labels are shortened with an
-    ellipsis), per group a pooled row under its label line (wrapped, never cut) and, with k >= 3, a prediction-interval row; one axis at the bottom whose scale is
-    shared by all groups: ``scale`` (low, high) on the 0-1 scale, else the data's span rounded out
-    to the tick step. ``unicode=False`` draws with ASCII only (for pipes and TERM=dumb).
+    One line per study (label, events/n, %, 95% interval, drawing; long labels are shortened with
+    an ellipsis); per group a pooled row under its label line (wrapped, never cut) and, with
+    k >= 3, a prediction-interval row; one axis at the bottom whose scale all groups share:
+    ``scale`` (low, high) on the 0-1 scale, else the data's span rounded out to the tick step.
+    ``unicode=False`` draws with ASCII only (for pipes and TERM=dumb).
     """
     g = UNICODE if unicode else ASCII
     gs = [as_group(x) for x in groups]
@@ -154,7 +160,7 @@ def forest_lines(
         ca, cb = max(a, 0), min(b, plot_w - 1)
         if ca > plot_w - 1 or cb < 0:  # wholly off the scale
             cells[0 if cb < 0 else -1] = g.clip_left if cb < 0 else g.clip_right
-            return "".join(cells)
+            return "".join(cells).rstrip()
         fill, lend, rend, marker = {
             "study": (g.fill, g.left, g.right, g.marker),
             "pooled": (g.pooled_fill, g.pooled_left, g.pooled_right, g.pooled_marker),
