@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -9,7 +10,7 @@ import typer
 
 from nelm import __version__
 from nelm.boundary import main  # noqa: F401 - nelm.cli.main runs the CLI in-process
-from nelm.errors import EvidenceError, UsageError
+from nelm.errors import EvidenceError, NelmError, UsageError
 from nelm.output import FORMATS, Output
 from nelm.render import Column, Result, emit, select
 
@@ -83,6 +84,9 @@ Fields = Annotated[
 ]
 NoHeaders = Annotated[bool, typer.Option("--no-headers", help="Omit the header line of tabular formats.")]
 NoColor = Annotated[bool, typer.Option("--no-color", help="No colour, even on a terminal.")]
+NoPooled = Annotated[
+    bool, typer.Option("--no-pooled", help="No pooled (random-effects) estimates: ranges and single figures only.")
+]
 
 
 def _load() -> Any:
@@ -153,6 +157,7 @@ def compare_cmd(
         typer.Option("--outcome", "-o", help="Only this outcome (repeatable).", autocompletion=_complete_outcome),
     ] = None,
     detail: Annotated[bool, typer.Option("--detail", help="Every study's figure with definition and design.")] = False,
+    no_pooled: NoPooled = False,
     fmt: Format = "auto",
     fields: Fields = None,
     no_headers: NoHeaders = False,
@@ -173,7 +178,7 @@ def compare_cmd(
     if len(mods) < 2:
         raise UsageError("compare needs at least two different modalities", "e.g. nelm compare tace rfa")
     outcomes = [query.resolve_outcome(ev, o) for o in outcome] if outcome else None
-    rows = query.compare(ev, mods, outcomes, detail)
+    rows = query.compare(ev, mods, outcomes, detail, pooled=not no_pooled)
     cols = [Column("row", "")] + [Column(m.id, m.name) for m in mods]
     _render(
         Result("compare", cols, rows, "Comparison: " + " vs ".join(m.name for m in mods)),
@@ -279,12 +284,17 @@ def outcomes_cmd(
         Optional[str],
         typer.Argument(help="An outcome id; omit to list the vocabulary.", autocompletion=_complete_outcome),
     ] = None,
+    no_pooled: NoPooled = False,
+    indirect: Annotated[
+        bool, typer.Option("--indirect", help="Add indirect (non-NET) evidence after the NET figures.")
+    ] = False,
     fmt: Format = "auto",
     fields: Fields = None,
     no_headers: NoHeaders = False,
     no_color: NoColor = False,
 ) -> None:
-    """The outcome vocabulary, or every modality's figures for one outcome, best first."""
+    """The outcome vocabulary, or every modality's figures for one outcome, grouped by modality and
+    measure, each group's pooled estimate first (NET-specific evidence unless --indirect)."""
     from nelm import query
 
     ev = _load()
@@ -310,13 +320,102 @@ def outcomes_cmd(
         Column("definition", "Definition"),
     ]
     _render(
-        Result("outcomes", cols, query.outcome_figures(ev, oid), ev.outcomes[oid].label),
+        Result(
+            "outcomes",
+            cols,
+            query.outcome_figures(ev, oid, pooled=not no_pooled, indirect=indirect),
+            ev.outcomes[oid].label,
+        ),
         fmt,
         fields,
         no_headers,
         no_color,
         f"no figures recorded for {oid}",
     )
+
+
+@app.command(
+    "forest",
+    epilog="Examples: nelm forest symptom-response | nelm forest major-complication tace embolization -o plot.svg",
+)
+def forest_cmd(
+    outcome: Annotated[
+        str, typer.Argument(help="An outcome id, e.g. symptom-response.", autocompletion=_complete_outcome)
+    ],
+    modalities: Annotated[
+        Optional[list[str]],
+        typer.Argument(help="Modality ids or aliases (default: every modality).", autocompletion=_complete_modality),
+    ] = None,
+    tumor: Annotated[
+        Optional[list[str]], typer.Option("--tumor", help="Tumour type: carcinoid, pancreatic, ...")
+    ] = None,
+    design: Annotated[Optional[list[str]], typer.Option("--design", help="Design: rct, prospective, ...")] = None,
+    min_n: Annotated[Optional[int], typer.Option("--min-n", min=0, help="At least this many patients.")] = None,
+    since: Annotated[Optional[int], typer.Option("--since", help="Published in or after this year.")] = None,
+    until: Annotated[Optional[int], typer.Option("--until", help="Published in or before this year.")] = None,
+    indirect: Annotated[bool, typer.Option("--indirect", help="Include indirect (non-NET) evidence.")] = False,
+    output: Annotated[
+        Optional[Path],
+        typer.Option("--output", "-o", help="Also write the plot as an image: .svg, .png or .pdf (needs nelm[plot])."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text (the plot) or json (its numbers).", metavar="FORMAT")
+    ] = "text",
+    no_color: NoColor = False,
+) -> None:
+    """A forest plot of one outcome: each study's proportion (events/n, Wilson 95% CI) drawn to one
+    scale, grouped by modality and measure, with the pooled estimate where at least three comparable
+    NET-specific studies allow one. Only crude proportions with a denominator are plotted."""
+    from nelm import query
+
+    if fmt not in ("text", "json"):
+        raise UsageError(f"unknown format '{fmt}' for forest", "choose from: text, json")
+    ev = _load()
+    oid = query.resolve_outcome(ev, outcome)
+    mods = []
+    for name in modalities or ():
+        m = query.resolve(ev, name)
+        if m not in mods:
+            mods.append(m)
+    flt = query.StudyFilter(
+        tumors=tuple(tumor or ()),
+        designs=tuple(design or ()),
+        min_n=min_n,
+        since=since,
+        until=until,
+        net_only=not indirect,
+    )
+    groups = query.forest(ev, oid, mods, flt)
+    out = Output.from_env(no_color=no_color)
+    if not groups:
+        out.note(f"no proportions with a denominator recorded for {oid} (medians and survival rates are never plotted)")
+        if fmt == "text":
+            return
+    if output is not None and groups:
+        from nelm.render.forest_image import PlotUnavailable, write_forest_image
+
+        try:
+            write_forest_image(groups, output)
+        except PlotUnavailable as e:
+            raise UsageError(str(e).split(":")[0], e.hint) from None
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        except OSError as e:
+            raise NelmError(f"cannot write {output}: {e.strerror or e}") from None
+    if fmt == "json":
+        from nelm.render import jsonout
+        from nelm.synthesis import pool_record
+
+        records = [dict(g, pooled=pool_record(g["pooled"])) for g in groups]
+        jsonout.write(out, Result("forest", [], records), lines=False)
+        return
+    from nelm.output import terminal_width
+    from nelm.render.forest import forest_lines
+
+    unicode = out.stdout_tty and os.environ.get("TERM") != "dumb"
+    width = terminal_width(out.stdout) if out.stdout_tty else 80
+    text = "\n".join(forest_lines(groups, width=max(width, 60), unicode=unicode))
+    out.stdout.write(text + ("\n" if text else ""))
 
 
 @app.command("search", epilog="Example: nelm search abscess | nelm search 'carcinoid crisis' -f json")

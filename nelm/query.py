@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from nelm import combine
+from nelm import combine, synthesis
 from nelm.errors import UsageError
 from nelm.figures import (
     comparison_record,
@@ -239,7 +239,7 @@ def timepoint_days(tp: str | None) -> float:
 
 
 def compare(
-    ev: Evidence, mods: list[Modality], outcomes: list[str] | None = None, detail: bool = False
+    ev: Evidence, mods: list[Modality], outcomes: list[str] | None = None, detail: bool = False, pooled: bool = True
 ) -> list[dict[str, Any]]:
     """Rows of the comparison: one per outcome present in any modality, then evidence base and key risks.
 
@@ -263,7 +263,7 @@ def compare(
             if detail:
                 row[m.id] = [dict(figure_record(ev, s, f), figure=figure_text(ev, s, f, detail=True)) for s, f in pairs]
             else:
-                row[m.id] = [summarise(ev, group) for group in combine.groups(pairs)]
+                row[m.id] = [summarise(ev, group, pooled=pooled) for group in combine.groups(pairs)]
         rows.append(row)
     if outcomes is None:
         base: dict[str, Any] = {"row": "Evidence base", "outcome": None}
@@ -278,9 +278,10 @@ def compare(
 _SUMMARISABLE = ("proportion", "median", "mean")
 
 
-def summarise(ev: Evidence, group: list[tuple[Study, Finding]]) -> dict[str, Any]:
+def summarise(ev: Evidence, group: list[tuple[Study, Finding]], pooled: bool = True) -> dict[str, Any]:
     """One figure as it is; several figures that measure the same thing (see nelm.combine) as
-    their range, with the number of cohorts and the sum of their own denominators."""
+    their pooled estimate where nelm.synthesis allows one, else as their range, with the number of
+    studies and the sum of their own denominators."""
     records = [figure_record(ev, s, f) for s, f in group]
     if len(group) == 1 or group[0][1].stat not in _SUMMARISABLE or any(isinstance(f.value, bool) for _, f in group):
         return records[0] if len(group) == 1 else dict(records[0], figures=records)
@@ -302,6 +303,9 @@ def summarise(ev: Evidence, group: list[tuple[Study, Finding]]) -> dict[str, Any
     k = len({s.id for s, _ in group})
     what = f"{len(group)} figures, {k} {'study' if k == 1 else 'studies'}" if k != len(group) else f"{k} studies"
     text = f"{head}{word}{span}{unit_suffix(f0.unit)}{per}{measure_suffix(f0)} (range of {what}{n_part})"
+    pool = synthesis.pool(ev, group) if pooled else None
+    if pool:
+        text = f"{head}{synthesis.pooled_text(pool)}{per}; range {span}{unit_suffix(f0.unit)}"
     return {
         "figure": text,
         "summary": True,
@@ -319,6 +323,7 @@ def summarise(ev: Evidence, group: list[tuple[Study, Finding]]) -> dict[str, Any
         "n": known or None,
         "n_unstated": unknown,
         "studies": [s.id for s, _ in group],
+        "pooled": pool,
         "figures": records,
     }
 
@@ -431,38 +436,47 @@ def _haystack(ev: Evidence, s: Study, f: Finding | Comparison) -> str:
     return " ".join(p for p in parts if p).lower()
 
 
+def _passes(ev: Evidence, flt: StudyFilter, s: Study, f: Finding | Comparison) -> bool:
+    if not f.modalities:
+        return False
+    if flt.modalities and not set(flt.modalities) & set(f.modalities):
+        return False
+    if flt.outcomes and f.outcome not in flt.outcomes:
+        return False
+    tumors = {t for name in flt.tumors for t in tumor_set(name)}
+    if tumors and not _matches_tumor(s, tumors):
+        return False
+    designs = {d for name in flt.designs for d in design_set(name)}
+    if designs and s.design not in designs:
+        return False
+    size = f.n if f.n is not None else s.n
+    if flt.min_n is not None and (size is None or size < flt.min_n):
+        return False
+    year = ev.sources[s.source].year if s.source in ev.sources else None
+    if flt.since is not None and (year is None or year < flt.since):
+        return False
+    if flt.until is not None and (year is None or year > flt.until):
+        return False
+    if flt.text and flt.text.lower() not in _haystack(ev, s, f):
+        return False
+    technique = f.technique if isinstance(f, Finding) else None
+    if flt.techniques and technique not in flt.techniques:
+        return False
+    return not (flt.net_only and s.indirect)
+
+
+def filtered_findings(ev: Evidence, flt: StudyFilter) -> list[tuple[Study, Finding]]:
+    """The findings that pass a filter, in file order."""
+    return [(s, f) for s, f in findings(ev) if _passes(ev, flt, s, f)]
+
+
 def study_rows(ev: Evidence, flt: StudyFilter) -> list[dict[str, Any]]:
     """One row per finding and per head-to-head comparison that passes the filter."""
-    tumors = {t for name in flt.tumors for t in tumor_set(name)}
-    designs = {d for name in flt.designs for d in design_set(name)}
     rows = []
     items: list[tuple[Study, Finding | Comparison]] = [*findings(ev), *comparisons(ev)]
     blank: dict[str, Any] | None = None
     for s, f in items:
-        if not f.modalities:
-            continue
-        if flt.modalities and not set(flt.modalities) & set(f.modalities):
-            continue
-        if flt.outcomes and f.outcome not in flt.outcomes:
-            continue
-        if tumors and not _matches_tumor(s, tumors):
-            continue
-        if designs and s.design not in designs:
-            continue
-        size = f.n if f.n is not None else s.n
-        if flt.min_n is not None and (size is None or size < flt.min_n):
-            continue
-        year = ev.sources[s.source].year if s.source in ev.sources else None
-        if flt.since is not None and (year is None or year < flt.since):
-            continue
-        if flt.until is not None and (year is None or year > flt.until):
-            continue
-        if flt.text and flt.text.lower() not in _haystack(ev, s, f):
-            continue
-        technique = f.technique if isinstance(f, Finding) else None
-        if flt.techniques and technique not in flt.techniques:
-            continue
-        if flt.net_only and s.indirect:
+        if not _passes(ev, flt, s, f):
             continue
         if isinstance(f, Finding):
             rec = figure_record(ev, s, f)
@@ -476,6 +490,15 @@ def study_rows(ev: Evidence, flt: StudyFilter) -> list[dict[str, Any]]:
         rec["modality"] = ", ".join(f.modalities)
         rows.append(rec)
     return rows
+
+
+def forest(ev: Evidence, oid: str, mods: list[Modality], flt: StudyFilter) -> list[dict[str, Any]]:
+    """Forest-plot groups for one outcome over `mods` (all treatments when empty)."""
+    by_mod: dict[str, list[tuple[Study, Finding]]] = {}
+    pairs = filtered_findings(ev, flt)
+    for m in mods or ev.treatments:
+        by_mod[m.id] = [(s, f) for s, f in pairs if f.outcome == oid and m.id in f.modalities]
+    return synthesis.forest_groups(ev, oid, by_mod)
 
 
 def sort_rows(rows: list[dict[str, Any]], key: str, reverse: bool = False) -> list[dict[str, Any]]:
@@ -510,22 +533,32 @@ def outcome_rows(ev: Evidence) -> list[dict[str, Any]]:
     ]
 
 
-def outcome_figures(ev: Evidence, oid: str) -> list[dict[str, Any]]:
-    """Every modality's figures for one outcome, best first within each kind of figure."""
-    hib = ev.outcomes[oid].higher_is_better
-    pairs = [(s, f) for s, f in findings(ev) if f.outcome == oid and f.modalities]
-
-    def k(sf: tuple[Study, Finding]) -> tuple[Any, ...]:
-        f = sf[1]
-        v = f.value[0] if isinstance(f.value, tuple) else f.value
-        v = float("-inf") if v is None else v
-        return (*_group_key(f), -v if hib is not False else v)
-
+def outcome_figures(ev: Evidence, oid: str, *, pooled: bool = True, indirect: bool = False) -> list[dict[str, Any]]:
+    """Every modality's figures for one outcome, grouped by modality and then by measure (figures of
+    different measures are never ranked against each other); a group's pooled estimate comes first.
+    Indirect (non-NET) evidence only when asked, after the NET figures."""
     rows = []
-    for s, f in sorted(pairs, key=k):
-        rec = figure_record(ev, s, f)
-        rec["modality"] = ", ".join(f.modalities)
-        rows.append(rec)
+    for direct in (True, False) if indirect else (True,):
+        for m in ev.treatments:
+            pairs = [(s, f) for s, f in findings(ev, m.id) if f.outcome == oid and s.indirect != direct]
+            for group in combine.groups(pairs):
+                pool = synthesis.pool(ev, group) if pooled else None
+                if pool:
+                    s0, f0 = group[0]
+                    rows.append(
+                        {
+                            "modality": m.id,
+                            "figure": measure_prefix(ev, s0, f0) + synthesis.pooled_text(pool),
+                            "design": "pooled",
+                            "loe": None,
+                            "definition": f0.definition,
+                            "pooled": pool,
+                        }
+                    )
+                for s, f in group:
+                    rec = figure_record(ev, s, f)
+                    rec["modality"] = m.id
+                    rows.append(rec)
     return rows
 
 

@@ -38,7 +38,7 @@ def test_golden(nelm, cmd, fmt):
 @pytest.mark.parametrize("cmd", list(COMMANDS))
 def test_json_round_trip(nelm, cmd):
     doc = json.loads(nelm(*COMMANDS[cmd], "-f", "json").stdout)
-    assert doc["schema_version"] == 1 and doc["command"] == cmd
+    assert doc["schema_version"] == 2 and doc["command"] == cmd
     assert doc["count"] == len(doc["results"]) > 0
     lines = nelm(*COMMANDS[cmd], "-f", "jsonl").stdout.splitlines()
     assert [json.loads(x) for x in lines] == doc["results"]
@@ -112,12 +112,14 @@ def test_studies_filters(nelm):
     assert [r["n"] for r in rows] == [120, 120]
 
 
-def test_outcomes_vocabulary_and_ranking(nelm):
+def test_outcomes_groups_by_modality_and_never_ranks_incomparable_series(nelm):
     vocab = json.loads(nelm("outcomes", "-f", "json").stdout)["results"]
     assert {"os", "symptom-response", "morbidity"} <= {o["id"] for o in vocab}
     rows = json.loads(nelm("outcomes", "symptom-response", "-f", "json").stdout)["results"]
-    props = [r["value"] for r in rows if r["stat"] == "proportion" and r["timepoint"] is None]
-    assert props == sorted(props, reverse=True)  # best first
+    mods = [r["modality"] for r in rows]
+    assert mods == sorted(mods, key=mods.index)  # each modality's figures together
+    rfa = [(r["response_level"], r["value"]) for r in rows if r["modality"] == "rfa"]
+    assert rfa == [("any", 92), ("significant", 70)]  # file order: two measures, not a ranking
 
 
 def test_search_shows_where(nelm):

@@ -11,7 +11,7 @@ from typing import Any
 from nelm.errors import UsageError
 from nelm.output import Output
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass
