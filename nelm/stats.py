@@ -296,11 +296,22 @@ def _tau2_dl(y: Sequence[float], v: Sequence[float]) -> float:
     return max(0.0, (q - (k - 1)) / c)
 
 
+def _reml_loglik(y: Sequence[float], v: Sequence[float], tau2: float) -> float:
+    """The restricted log-likelihood of an intercept-only random-effects model, up to a constant."""
+    w = [1.0 / (vi + tau2) for vi in v]
+    sw = math.fsum(w)
+    mu = _weighted_mean(y, w)
+    q = math.fsum(wi * (yi - mu) ** 2 for wi, yi in zip(w, y, strict=True))
+    return -0.5 * (math.fsum(math.log(vi + tau2) for vi in v) + math.log(sw) + q)
+
+
 def _tau2_reml(y: Sequence[float], v: Sequence[float]) -> float:
-    """REML by Fisher scoring from the DL estimate, kept >= 0, to |change| < 1e-10 (as metafor)."""
+    """REML by Fisher scoring from the DL estimate, kept >= 0, with step halving whenever a step
+    would lower the restricted likelihood (so that it cannot oscillate), to |change| < 1e-10."""
     if len(y) < 2:
         return 0.0
     tau2 = _tau2_dl(y, v)
+    ll = _reml_loglik(y, v, tau2)
     for _ in range(_REML_MAXITER):
         w = [1.0 / (vi + tau2) for vi in v]
         sw = math.fsum(w)
@@ -311,11 +322,43 @@ def _tau2_reml(y: Sequence[float], v: Sequence[float]) -> float:
         ypp = math.fsum((wi * (yi - mu)) ** 2 for wi, yi in zip(w, y, strict=True))
         tr_p = sw - sw2 / sw
         tr_pp = sw2 - 2.0 * sw3 / sw + (sw2 / sw) ** 2
-        new = max(0.0, tau2 + (ypp - tr_p) / tr_pp)
+        step = (ypp - tr_p) / tr_pp
+        for _ in range(60):
+            new = max(0.0, tau2 + step)
+            new_ll = _reml_loglik(y, v, new)
+            if new_ll >= ll or abs(new - tau2) < _REML_TOL:
+                break
+            step /= 2.0
         if abs(new - tau2) < _REML_TOL:
             return new
-        tau2 = new
-    raise ConvergenceError("REML estimate of tau² did not converge")
+        tau2, ll = new, new_ll
+    return _tau2_reml_bisect(y, v)
+
+
+def _reml_score(y: Sequence[float], v: Sequence[float], tau2: float) -> float:
+    w = [1.0 / (vi + tau2) for vi in v]
+    sw = math.fsum(w)
+    mu = _weighted_mean(y, w)
+    ypp = math.fsum((wi * (yi - mu)) ** 2 for wi, yi in zip(w, y, strict=True))
+    return ypp - (sw - math.fsum(wi * wi for wi in w) / sw)
+
+
+def _tau2_reml_bisect(y: Sequence[float], v: Sequence[float]) -> float:
+    """The root of the REML score by bisection: the fallback when Fisher scoring crawls."""
+    if _reml_score(y, v, 0.0) <= 0:
+        return 0.0
+    low, high = 0.0, 1.0
+    while _reml_score(y, v, high) > 0:
+        low, high = high, high * 2
+        if high > 1e12:
+            raise ConvergenceError("REML estimate of tau² did not converge")
+    while high - low > _REML_TOL * max(1.0, high):
+        mid = (low + high) / 2
+        if _reml_score(y, v, mid) > 0:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2
 
 
 def pool_effects(

@@ -16,7 +16,9 @@ from hypothesis import settings
 
 from nelm.cli import main
 
-settings.register_profile("ci", max_examples=40)  # CI; HYPOTHESIS_PROFILE=long for a campaign
+settings.register_profile(
+    "ci", max_examples=40, derandomize=True, database=None
+)  # reproducible; HYPOTHESIS_PROFILE=long explores
 settings.register_profile("long", max_examples=5000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

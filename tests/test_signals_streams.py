@@ -81,12 +81,20 @@ def test_sigterm_from_process_start_is_quiet(offset_ms):
 
 @pytest.fixture(scope="module")
 def many_problems(tmp_path_factory):
-    """An overlay with 5000 problems: about 500 KB of stderr, far more than a pipe holds."""
-    path = tmp_path_factory.mktemp("overlay") / "rfa.yaml"
-    items = "".join(f"  - {{text: x{i}, sources: [liver-metastases-qa], bogus: {i}}}\n" for i in range(5000))
+    """An overlay folder whose problems print as far more stderr than a pipe holds, even with
+    the per-file and total caps: 40 files, each with more problems than the per-file cap and
+    long lines."""
+    folder = tmp_path_factory.mktemp("overlay")
     text = (FIXTURE_EVIDENCE / "rfa.yaml").read_text(encoding="utf-8")
-    path.write_text(text.replace("indications:\n", "indications:\n" + items, 1), encoding="utf-8")
-    return path
+    pad = "y" * 200
+    for f in range(40):
+        items = "".join(
+            f"  - {{text: x{i}, sources: [liver-metastases-qa], bogus_{pad}: {i}}}\n" for i in range(60)
+        )
+        body = text.replace("indications:\n", "indications:\n" + items, 1).replace("id: rfa", f"id: rfa{f}")
+        body = body.replace("pdq-2014-rfa-prospective", f"pdq-2014-rfa-prospective-{f}")
+        (folder / f"rfa{f}.yaml").write_text(body, encoding="utf-8")
+    return folder
 
 
 @pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)

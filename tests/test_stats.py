@@ -150,8 +150,22 @@ def test_reml_is_a_stationary_point_of_the_restricted_likelihood():
     assert restricted_loglik(tau2) > restricted_loglik(tau2 * 1.1)
 
 
-def test_reml_not_converging_raises(monkeypatch):
+def test_reml_falls_back_to_bisection_when_scoring_does_not_converge(monkeypatch):
+    expected = pool_proportions(*SETS["heterogeneous"], method="reml").tau2
     monkeypatch.setattr(stats, "_REML_MAXITER", 1)
+    assert pool_proportions(*SETS["heterogeneous"], method="reml").tau2 == pytest.approx(expected, rel=1e-8)
+
+
+def test_reml_on_a_set_where_fisher_scoring_oscillates():
+    """Found by hypothesis: plain Fisher scoring jumps between two points for ever here."""
+    y, v = logit_effects([0, 0, 0, 0, 0, 8], [1, 1, 1, 1, 1, 10])
+    tau2 = pool_effects(y, v, method="reml").tau2
+    assert tau2 > 0 and abs(stats._reml_score(y, v, tau2)) < 1e-8
+
+
+def test_reml_gives_up_only_on_a_divergent_score(monkeypatch):
+    monkeypatch.setattr(stats, "_REML_MAXITER", 1)
+    monkeypatch.setattr(stats, "_reml_score", lambda y, v, t: 1.0)
     with pytest.raises(ConvergenceError):
         pool_proportions(*SETS["heterogeneous"], method="reml")
 

@@ -146,3 +146,17 @@ def test_forest_image_without_matplotlib_is_a_usage_error_naming_the_extra(evide
     )
     assert r.returncode == 2 and "nelm[plot]" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "x.svg").exists()
+
+
+def test_readme_python_examples_run():
+    import doctest
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert blocks
+    for block in blocks:
+        test = doctest.DocTestParser().get_doctest(block, {}, "README", "README.md", 0)
+        runner = doctest.DocTestRunner()
+        runner.run(test)
+        assert runner.failures == 0
