@@ -13,7 +13,7 @@ from nelm.model import Arm, Evidence, Finding, Item, Loc, Modality, Outcome, Sou
 from nelm.yamlsafe import Invalid, Map, Seq
 
 SCHEMA = "nelm/2"
-SCHEMAS = ("nelm/1", "nelm/2")  # nelm/1: before the honest-model rules (accepted while files migrate)
+SCHEMAS = (SCHEMA,)
 KINDS = ("outcomes", "bibliography", "modality", "topic")
 DESIGNS = (
     "rct",
@@ -455,7 +455,10 @@ class Builder:
             c.problem(
                 root.lines.get("schema", 1),
                 "schema",
-                f"{schema!r} is not supported (expected {SCHEMA!r})"
+                "'nelm/1' is the format before the honest model: migrate the file to nelm/2"
+                " (subgroups, own denominators, comparisons; see evidence/README.md)"
+                if schema == "nelm/1"
+                else f"{schema!r} is not supported (expected {SCHEMA!r})"
                 if schema is not None
                 else f"missing (expected schema: {SCHEMA})",
             )

@@ -38,7 +38,7 @@ def test_billion_laughs_is_rejected_fast(nelm, evidence_copy):
 
 
 def test_plain_alias_is_rejected(nelm, evidence_copy):
-    r = _validate_one(nelm, evidence_copy, b"schema: nelm/1\nkind: &k modality\nid: *k\n")
+    r = _validate_one(nelm, evidence_copy, b"schema: nelm/2\nkind: &k modality\nid: *k\n")
     _assert_rejected(r, "rfa.yaml:2: ")
 
 
@@ -63,20 +63,20 @@ def test_binary_file(nelm, evidence_copy):
 
 
 def test_non_utf8_names_the_line(nelm, evidence_copy):
-    r = _validate_one(nelm, evidence_copy, b"schema: nelm/1\nkind: modality\nname: caf\xe9\n")
+    r = _validate_one(nelm, evidence_copy, b"schema: nelm/2\nkind: modality\nname: caf\xe9\n")
     _assert_rejected(r, "rfa.yaml:3: not valid UTF-8")
 
 
 def test_python_object_tags_never_construct(nelm, evidence_copy, tmp_path):
     marker = tmp_path / "pwned"
-    doc = f"schema: nelm/1\nkind: !!python/object/apply:os.system ['touch {marker}']\n"
+    doc = f"schema: nelm/2\nkind: !!python/object/apply:os.system ['touch {marker}']\n"
     r = _validate_one(nelm, evidence_copy, doc.encode())
     _assert_rejected(r, "is not allowed")
     assert not marker.exists()
 
 
 def test_multiple_documents(nelm, evidence_copy):
-    r = _validate_one(nelm, evidence_copy, b"schema: nelm/1\n---\nschema: nelm/1\n")
+    r = _validate_one(nelm, evidence_copy, b"schema: nelm/2\n---\nschema: nelm/2\n")
     _assert_rejected(r, "more than one YAML document")
 
 
@@ -86,12 +86,12 @@ def test_empty_file(nelm, evidence_copy):
 
 
 def test_duplicate_key(nelm, evidence_copy):
-    r = _validate_one(nelm, evidence_copy, b"schema: nelm/1\nkind: modality\nkind: topic\n")
+    r = _validate_one(nelm, evidence_copy, b"schema: nelm/2\nkind: modality\nkind: topic\n")
     _assert_rejected(r, "rfa.yaml:3: duplicate key 'kind'")
 
 
 def test_tab_indentation_is_a_syntax_error(nelm, evidence_copy):
-    r = _validate_one(nelm, evidence_copy, b"schema: nelm/1\nkind: modality\nstudies:\n\t- id: x\n")
+    r = _validate_one(nelm, evidence_copy, b"schema: nelm/2\nkind: modality\nstudies:\n\t- id: x\n")
     _assert_rejected(r, "rfa.yaml:4: YAML syntax error")
 
 

@@ -115,7 +115,7 @@ def test_unreadable_file_and_folder_exit_1(nelm, evidence_copy, monkeypatch):
 
 # -- 2. bounded work and bounded output ----------------------------------------------------
 def test_a_2_mib_file_of_problems_prints_a_bounded_report(nelm, evidence_copy):
-    head = 'schema: nelm/1\nkind: modality\nid: rfa\nname: R\nsummary: s\ncategory: ablative\nreviewed: "2025-01-01"\n'
+    head = 'schema: nelm/2\nkind: modality\nid: rfa\nname: R\nsummary: s\ncategory: ablative\nreviewed: "2025-01-01"\n'
     rows = []
     size = len(head) + 20
     i = 0
@@ -133,7 +133,7 @@ def test_a_2_mib_file_of_problems_prints_a_bounded_report(nelm, evidence_copy):
 
 def test_five_thousand_small_files_complete_with_bounded_output(nelm, evidence_copy):
     for i in range(5000):
-        (evidence_copy / f"m{i}.yaml").write_text(f"schema: nelm/1\nkind: topic\nid: m{i}\nname: M\nsummary: s\nx: 1\n")
+        (evidence_copy / f"m{i}.yaml").write_text(f"schema: nelm/2\nkind: topic\nid: m{i}\nname: M\nsummary: s\nx: 1\n")
     lines = _problems(nelm("validate", evidence=evidence_copy))
     assert len(lines) <= errors.MAX_PRINTED + 2
     assert re.fullmatch(r"\.\.\. and 4000 more problems in 4000 files", lines[-2])
@@ -152,7 +152,7 @@ def test_did_you_mean_compares_a_bounded_candidate_set(monkeypatch):
 
 
 def test_did_you_mean_work_per_run_is_bounded(nelm, evidence_copy, monkeypatch):
-    bib = ["schema: nelm/1\nkind: bibliography\nsources:\n"]
+    bib = ["schema: nelm/2\nkind: bibliography\nsources:\n"]
     bib += [f"  - {{id: src-{i}, type: original, title: T}}\n" for i in range(20_000)]
     (evidence_copy / "big-bibliography.yaml").write_text("".join(bib))
     refs = "".join(f"  - {{text: t, sources: [srx-{i}]}}\n" for i in range(2000))
@@ -317,7 +317,7 @@ def test_events_above_the_studys_n(nelm, evidence_copy):
 )
 def test_impossible_figures(nelm, evidence_copy, replacement, message):
     if "stat:" in replacement:  # a ratio finding: nelm/1 (in nelm/2 ratios are comparisons)
-        _edit(evidence_copy / "rfa.yaml", "schema: nelm/2", "schema: nelm/1")
+        _edit(evidence_copy / "rfa.yaml", "schema: nelm/2", "schema: nelm/2")
         _edit(evidence_copy / "rfa.yaml", "stat: proportion, value: 5,", "value: 5,")
         replacement = replacement.replace("value:", "n: 63, value:")
         _edit(evidence_copy / "rfa.yaml", 'value: 5, unit: "%", n: 63,', replacement)

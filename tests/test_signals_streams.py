@@ -88,9 +88,7 @@ def many_problems(tmp_path_factory):
     text = (FIXTURE_EVIDENCE / "rfa.yaml").read_text(encoding="utf-8")
     pad = "y" * 200
     for f in range(40):
-        items = "".join(
-            f"  - {{text: x{i}, sources: [liver-metastases-qa], bogus_{pad}: {i}}}\n" for i in range(60)
-        )
+        items = "".join(f"  - {{text: x{i}, sources: [liver-metastases-qa], bogus_{pad}: {i}}}\n" for i in range(60))
         body = text.replace("indications:\n", "indications:\n" + items, 1).replace("id: rfa", f"id: rfa{f}")
         body = body.replace("pdq-2014-rfa-prospective", f"pdq-2014-rfa-prospective-{f}")
         (folder / f"rfa{f}.yaml").write_text(body, encoding="utf-8")

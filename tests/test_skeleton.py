@@ -107,7 +107,7 @@ def _write(evidence_copy, name, text):
     return evidence_copy / name
 
 
-STUDY = """schema: nelm/1
+STUDY = """schema: nelm/2
 kind: modality
 id: rfa
 name: RFA
@@ -126,13 +126,14 @@ studies:
         stat: proportion
         value: {value}
         unit: "%"
+        n: 10
 """
 
 
 @pytest.mark.parametrize(
     "text,line,needle",
     [
-        ("schema: nelm/1\nkind: modality\nid: [rfa\nname: x\n", 4, "YAML syntax error"),
+        ("schema: nelm/2\nkind: modality\nid: [rfa\nname: x\n", 4, "YAML syntax error"),
         (
             STUDY.format(source="musunuru-2006", outcome="morbidity", value='"ten"'),
             18,
@@ -226,7 +227,9 @@ def test_study_facts_declared_not_stated(nelm, evidence_copy, extra, code, needl
 
 
 def test_finding_without_a_stated_denominator_does_not_borrow_the_study_n(nelm, evidence_copy):
-    text = STUDY.format(source="musunuru-2006", outcome="morbidity", value=5) + "        n: null\n"
+    text = STUDY.format(source="musunuru-2006", outcome="morbidity", value=5).replace(
+        "        n: 10\n", "        n: null\n"
+    )
     _write(evidence_copy, "rfa.yaml", text)
     r = nelm("studies", "-m", "rfa", "-f", "json", evidence=evidence_copy)
     rec = next(x for x in json.loads(r.stdout)["results"] if x["study"] == "t-1")
@@ -262,9 +265,10 @@ TWO_ARMS = """    arms:
       - {id: a, label: transplant, modality: [rfa]}
       - {id: b, label: no transplant}
     findings:
-      - {outcome: os, arm: a, vs: b, stat: mean, value: 6.8, unit: months}
-      - {outcome: os, arm: b, stat: proportion, value: 50.9, unit: "%", timepoint: 5y}
-      - {outcome: os, arm: a, vs: b, stat: proportion, value: 97.2, unit: "%", timepoint: 5y, p: 0.001}
+      - {outcome: os, arm: a, vs: b, stat: mean, value: 6.8, unit: months, n: null, time_origin: unstated}
+      - {outcome: os, arm: b, stat: proportion, value: 50.9, unit: "%", timepoint: 5y, n: null, time_origin: unstated}
+      - {outcome: os, arm: a, vs: b, stat: proportion, value: 97.2, unit: "%", timepoint: 5y, p: 0.001, n: null,
+         time_origin: unstated}
 """
 
 
