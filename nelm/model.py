@@ -222,6 +222,7 @@ class Modality:
     aliases: tuple[str, ...] = ()
     category: str | None = None
     reviewed: str | None = None
+    searched: str | None = None  # when the literature for this modality was last searched
     indications: tuple[Item, ...] = ()
     contraindications: tuple[Item, ...] = ()
     statements: tuple[Item, ...] = ()

@@ -583,6 +583,7 @@ class Builder:
                 "aliases",
                 "category",
                 "reviewed",
+                "searched",
                 "summary",
                 "description",
                 "indications",
@@ -603,6 +604,7 @@ class Builder:
             )
             return
         reviewed = _past_date(c, root, "reviewed", "", required=kind == "modality")
+        searched = _past_date(c, root, "searched", "")
         techniques = []
         for m, path in _items(c, root, "techniques", ""):
             c.known(m, path, ("id", "label"))
@@ -626,6 +628,7 @@ class Builder:
             aliases=c.get(root, "aliases", "", "strs") or (),
             category=c.get(root, "category", "", "str", required=kind == "modality", choices=CATEGORIES),
             reviewed=reviewed,
+            searched=searched,
             indications=self._list_items(c, root, "indications", ()),
             contraindications=self._list_items(c, root, "contraindications", ("kind",)),
             statements=self._list_items(c, root, "statements", ("topic",)),
