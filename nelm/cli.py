@@ -157,6 +157,12 @@ def compare_cmd(
         typer.Option("--outcome", "-o", help="Only this outcome (repeatable).", autocompletion=_complete_outcome),
     ] = None,
     detail: Annotated[bool, typer.Option("--detail", help="Every study's figure with definition and design.")] = False,
+    all_outcomes: Annotated[
+        bool, typer.Option("--all", help="Every outcome with NET data, not only the core outcomes.")
+    ] = False,
+    indirect: Annotated[
+        bool, typer.Option("--indirect", help="Add indirect (non-NET) evidence in its own rows, after the NET rows.")
+    ] = False,
     no_pooled: NoPooled = False,
     fmt: Format = "auto",
     fields: Fields = None,
@@ -178,10 +184,13 @@ def compare_cmd(
     if len(mods) < 2:
         raise UsageError("compare needs at least two different modalities", "e.g. nelm compare tace rfa")
     outcomes = [query.resolve_outcome(ev, o) for o in outcome] if outcome else None
-    rows = query.compare(ev, mods, outcomes, detail, pooled=not no_pooled)
-    cols = [Column("row", "")] + [Column(m.id, m.name) for m in mods]
+    rows = query.compare(ev, mods, outcomes, detail, pooled=not no_pooled, all_outcomes=all_outcomes, indirect=indirect)
+    names = [query.short_name(m) for m in mods]
+    cols = [Column("row", "", cap=14)] + [Column(m.id, name) for m, name in zip(mods, names, strict=True)]
+    what = "Every figure" if detail else "Summary of findings"
+    scope = "" if indirect else " (NET-specific evidence)"
     _render(
-        Result("compare", cols, rows, "Comparison: " + " vs ".join(m.name for m in mods)),
+        Result("compare", cols, rows, f"{what}: {' vs '.join(names)}{scope}"),
         fmt,
         fields,
         no_headers,

@@ -121,7 +121,9 @@ def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False)
     parts.append(citation(ev, study))
     per = f" per {f.unit_of_analysis}" if f.unit_of_analysis not in (None, "patient") else ""
     show_arm = arm is not None and (detail or len(study.arms) > 1)
-    head = measure_prefix(ev, study, f, technique=not show_arm)
+    t = ev.technique(f.technique)
+    repeats = show_arm and arm is not None and t is not None and t.label.lower() in arm.label.lower()
+    head = measure_prefix(ev, study, f, technique=not repeats)
     text = f"{head}{value_text(f)}{per}{measure_suffix(f)} ({'; '.join(parts)})"
     if f.vs:
         other = study.arm(f.vs)

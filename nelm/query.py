@@ -77,6 +77,12 @@ def resolve(ev: Evidence, name: str) -> Modality:
     raise UsageError(f"unknown modality '{name}'", hint)
 
 
+def short_name(m: Modality) -> str:
+    """'TACE' for 'Transarterial chemoembolization (TACE)', 'Y-90' for 'Radioembolization (Y-90, SIRT)'."""
+    m_ = re.search(r"\(([^),]+)", m.name)
+    return m_.group(1).strip() if m_ else m.name
+
+
 def resolve_outcome(ev: Evidence, name: str) -> str:
     key = name.strip().lower()
     if key in ev.outcomes:
@@ -239,20 +245,33 @@ def timepoint_days(tp: str | None) -> float:
 
 
 def compare(
-    ev: Evidence, mods: list[Modality], outcomes: list[str] | None = None, detail: bool = False, pooled: bool = True
+    ev: Evidence,
+    mods: list[Modality],
+    outcomes: list[str] | None = None,
+    detail: bool = False,
+    pooled: bool = True,
+    *,
+    all_outcomes: bool = False,
+    indirect: bool = False,
 ) -> list[dict[str, Any]]:
-    """Rows of the comparison: one per outcome present in any modality, then evidence base and key risks.
+    """The rows of `compare`: by default a summary of findings (nelm.sof); with detail=True every
+    figure of every outcome present, grouped by measure (NET-specific unless `indirect`)."""
+    if not detail:
+        from nelm import sof
 
-    Each cell is a list of figure records (each with a 'figure' text), grouped in order of kind;
-    with detail=False, several figures of one kind are folded into one summary record."""
-    per_mod = {m.id: list(findings(ev, m.id)) for m in mods}
+        return sof.summary_of_findings(
+            ev, mods, outcomes=outcomes, all_outcomes=all_outcomes, indirect=indirect, pooled=pooled
+        )
+    per_mod = {m.id: [(s, f) for s, f in findings(ev, m.id) if indirect or not s.indirect] for m in mods}
     present = {f.outcome for pairs in per_mod.values() for _, f in pairs}
     order = [o for o in ev.outcomes if o in present and (outcomes is None or o in outcomes)]
     rows: list[dict[str, Any]] = []
     h2h: dict[str, Any] = {"row": "Head-to-head", "outcome": None}
     for m in mods:
         h2h[m.id] = [
-            comparison_record(ev, s, c) for s, c in comparisons(ev, m.id) if outcomes is None or c.outcome in outcomes
+            comparison_record(ev, s, c)
+            for s, c in comparisons(ev, m.id)
+            if (outcomes is None or c.outcome in outcomes) and (indirect or not s.indirect)
         ]
     if any(h2h[m.id] for m in mods):
         rows.append(h2h)
@@ -260,10 +279,7 @@ def compare(
         row: dict[str, Any] = {"row": ev.outcomes[oid].label, "outcome": oid}
         for m in mods:
             pairs = sorted(((s, f) for s, f in per_mod[m.id] if f.outcome == oid), key=lambda sf: _group_key(sf[1]))
-            if detail:
-                row[m.id] = [dict(figure_record(ev, s, f), figure=figure_text(ev, s, f, detail=True)) for s, f in pairs]
-            else:
-                row[m.id] = [summarise(ev, group, pooled=pooled) for group in combine.groups(pairs)]
+            row[m.id] = [dict(figure_record(ev, s, f), figure=figure_text(ev, s, f, detail=True)) for s, f in pairs]
         rows.append(row)
     if outcomes is None:
         base: dict[str, Any] = {"row": "Evidence base", "outcome": None}

@@ -251,14 +251,13 @@ def test_narrow_and_wide_terminals_keep_numbers(sh, width):
 def test_compare_keeps_a_mixed_arm_apart_and_detail_lists_every_figure(nelm):
     def cell(*extra):
         rows = json.loads(nelm("compare", "tace", "rfa", "-o", "orr", *extra, "-f", "json").stdout)["results"]
-        return rows[0]["tace"]
+        return rows[-1]["tace"]
 
     # A TAE-or-TACE cohort (an arm with both modalities) is never folded into TACE's own figures.
-    summary = cell()
-    assert len(summary) == 2 and not any(r.get("summary") for r in summary)
-    assert {tuple(r["modalities"]) for r in summary} == {("embolization", "tace"), ("tace",)}
+    (head,) = cell()
+    assert head["headline"] and head["other_measures"] == 1 and "figures" not in head
     detail = cell("--detail")
-    assert len(detail) == 2 and all("summary" not in r for r in detail)
+    assert len(detail) == 2 and {tuple(r["modalities"]) for r in detail} == {("embolization", "tace"), ("tace",)}
 
 
 def test_shell_completion_of_modality_and_outcome_names(sh):

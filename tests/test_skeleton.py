@@ -40,12 +40,13 @@ def test_python_dash_m(tmp_path):
 
 
 def test_compare_tace_rfa_has_seed_figures(sh):
-    r = sh("compare", "tace", "rfa", "-f", "table", env={"COLUMNS": "160"})
+    r = sh("compare", "tace", "rfa", "--detail", "-f", "table", env={"COLUMNS": "160"})
     assert r.code == 0, r.stderr
-    assert "n=63" in r.stdout  # RFA symptom relief in 63 patients
-    assert "92%" in r.stdout and "70%" in r.stdout
+    assert "92%" in r.stdout and "70%" in r.stdout  # RFA symptom relief, two response levels
     assert "71%" in r.stdout  # TACE biochemical response
-    assert "Biochemical response" in r.stdout and "Evidence base" in r.stdout and "Key risks" in r.stdout
+    summary = sh("compare", "tace", "rfa", "-f", "table", env={"COLUMNS": "160"})
+    assert "Biochemical" in summary.stdout and "Evidence base" in summary.stdout
+    assert "Key risks" in summary.stdout and "no NET data" in summary.stdout
 
 
 def test_compare_cells_carry_n_and_citation(nelm):
@@ -53,7 +54,7 @@ def test_compare_cells_carry_n_and_citation(nelm):
     rows = {row["row"]: row for row in json.loads(r.stdout)["results"]}
     biochem = rows["Biochemical response"]["tace"][0]
     assert biochem["value"] == 71 and biochem["n"] == 66 and biochem["citation"].startswith("PDQ 2014")
-    assert rows["Biochemical response"]["rfa"] == []
+    assert [c["figure"] for c in rows["Biochemical response"]["rfa"]] == ["no NET data"]
 
 
 def test_show_lists_findings_with_sources(nelm):
@@ -323,9 +324,11 @@ def _two_techniques() -> str:
 
 def test_techniques_keep_their_figures_apart(nelm, evidence_copy):
     _write(evidence_copy, "rfa.yaml", _two_techniques())
-    rows = json.loads(nelm("compare", "rfa", "tace", "-o", "morbidity", "-f", "json", evidence=evidence_copy).stdout)
-    cell = rows["results"][0]["rfa"]
-    assert sorted(r["figure"].split(":")[0] for r in cell) == ["drug-eluting bead TACE", "lipiodol TACE"]
+    args = ("compare", "rfa", "tace", "-o", "morbidity", "--detail", "-f", "json")
+    rows = json.loads(nelm(*args, evidence=evidence_copy).stdout)
+    cell = rows["results"][-1]["rfa"]
+    # the arm's label, then its technique: never folded together
+    assert sorted(r["figure"].split(": ")[1] for r in cell) == ["drug-eluting bead TACE", "lipiodol TACE"]
 
 
 def test_studies_filter_by_technique_and_net_only(nelm, evidence_copy):

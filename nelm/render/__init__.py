@@ -20,6 +20,7 @@ class Column:
     header: str
     numeric: bool = False
     show: Callable[[dict[str, Any]], Any] | None = None  # display value for tabular formats
+    cap: int | None = None  # a table column no wider than this (labels that may wrap), never below its minimum
 
     def value(self, row: dict[str, Any]) -> Any:
         return self.show(row) if self.show else row.get(self.key)
@@ -65,7 +66,7 @@ def record_fields(result: Result) -> list[str]:
         "list": "id name category studies indirect_studies patients patients_incomplete summary aliases reviewed",
         "show": "id name category aliases reviewed summary description indications contraindications statements "
         "techniques studies indirect_studies patients patients_incomplete findings comparisons",
-        "compare": "row outcome",
+        "compare": "row outcome section",
         "search": "modality where field text location",
         "refs": "number id citation type year pmid doi url read",
     }

@@ -28,6 +28,7 @@ def write(out: Output, result: Result, *, headers: bool = True) -> None:
     columns = [[*([h] if headers else []), *(row[i] for row in cells)] for i, h in enumerate(heads)]
     least = [min_width(col) for col in columns]
     most = [max((cell_len(line) for v in col for line in v.split("\n")), default=0) or 1 for col in columns]
+    most = [min(m, max(c.cap, lo)) if c.cap else m for m, c, lo in zip(most, result.columns, least, strict=True)]
     room = width - BORDER * len(heads) - 1
     if sum(least) > room:
         labels = [h or printable(c.key, newline=False) for h, c in zip(heads, result.columns, strict=True)]
