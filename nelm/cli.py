@@ -118,11 +118,20 @@ def list_cmd(
     rows = query.list_rows(ev)
     cols = [
         Column("id", "Modality"),
-        Column("name", "Name"),
-        Column("studies", "Studies", True),
-        Column("indirect_studies", "Indirect", True),
-        Column("patients", "Patients", True, lambda r: (">=" if r["patients_incomplete"] else "") + str(r["patients"])),
-        Column("summary", "Summary"),
+        Column(
+            "studies",
+            "Studies",
+            True,
+            lambda r: f"{r['studies']} ({r['indirect_studies']} indirect)" if r["indirect_studies"] else r["studies"],
+        ),
+        Column(
+            "patients", "NET patients", True, lambda r: (">=" if r["patients_incomplete"] else "") + str(r["patients"])
+        ),
+        Column(
+            "summary",
+            "Summary",
+            show=lambda r: r["summary"] + (f" (searched {r['searched']})" if r.get("searched") else ""),
+        ),
     ]
     _render(Result("list", cols, rows, "NELM treatment modalities"), fmt, fields, no_headers, no_color)
 
@@ -132,18 +141,44 @@ def show_cmd(
     modality: Annotated[
         str, typer.Argument(help="Modality id or alias (e.g. tace, y90, surgery).", autocompletion=_complete_modality)
     ],
+    section: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--section",
+            "-s",
+            help="Only these sections (repeatable): summary, indications, contraindications, statements, "
+            "comparisons, findings (every figure), references.",
+        ),
+    ] = None,
+    indirect: Annotated[bool, typer.Option("--indirect", help="Include indirect (non-NET) evidence.")] = False,
     fmt: Format = "auto",
     fields: Fields = None,
     no_headers: NoHeaders = False,
     no_color: NoColor = False,
 ) -> None:
-    """Show one modality's full profile: summary, indications, contraindications, every finding and source."""
-    from nelm import query
+    """One modality: summary, indications, contraindications, head-to-head results, one line per
+    outcome, and the numbered references once at the end (NET-specific evidence unless --indirect)."""
+    from nelm import profile, query
 
     ev = _load()
     m = query.resolve(ev, modality)
-    cols = [Column("section", "Section"), Column("text", "Text"), Column("source", "Source")]
-    result = Result("show", cols, query.profile_rows(ev, m), m.name, json_rows=[query.profile(ev, m)])
+    sections: tuple[str, ...] = profile.DEFAULT
+    if section:
+        bad = [x for x in section if x not in profile.SECTIONS]
+        if bad:
+            raise UsageError(f"unknown section '{bad[0]}'", f"choose from: {', '.join(profile.SECTIONS)}")
+        sections = tuple(x for x in profile.SECTIONS if x in section)
+        if "references" not in sections and sections != ("summary",):
+            sections = (*sections, "references")
+    rows = profile.rows(ev, m, sections, indirect=indirect)
+    out = Output.from_env(no_color=no_color)
+    if _check_format(fmt) in ("auto", "table") and out.resolve_format(fmt) == "table" and not fields:
+        from nelm.output import terminal_width
+
+        profile.write(out, m, rows, terminal_width(out.stdout))
+        return
+    cols = [Column("section", "Section"), Column("text", "Text"), Column("source", "Refs")]
+    result = Result("show", cols, rows, m.name, json_rows=[query.profile(ev, m)])
     _render(result, fmt, fields, no_headers, no_color)
 
 

@@ -157,6 +157,7 @@ def list_rows(ev: Evidence) -> list[dict[str, Any]]:
                 "summary": m.summary,
                 "aliases": list(m.aliases),
                 "reviewed": m.reviewed,
+                "searched": m.searched,
             }
         )
     return rows

@@ -135,7 +135,7 @@ def test_output_is_utf8_whatever_the_locale(evidence_copy, env, fmt):
     path.write_text(path.read_text().replace("Measured from the first RFA.", f'"{UNICODE}"'), encoding="utf-8")
     e = {k: v for k, v in os.environ.items() if k not in ("PYTHONIOENCODING", "LC_ALL", "LANG")}
     e.update(env, NELM_EVIDENCE_DIR=str(evidence_copy), COLUMNS="400")
-    p = subprocess.run([*nelm_script(), "show", "rfa", "-f", fmt], env=e, capture_output=True)
+    p = subprocess.run([*nelm_script(), "show", "rfa", "--section", "findings", "-f", fmt], env=e, capture_output=True)
     assert p.returncode == 0, p.stderr
     text = p.stdout.decode("utf-8")  # strict: fails on anything but UTF-8
     assert UNICODE in text
@@ -145,7 +145,7 @@ def test_output_is_utf8_whatever_the_locale(evidence_copy, env, fmt):
 
 
 # -- 4. no width drops data -------------------------------------------------------------------------
-WIDTH_COMMANDS = [["list"], ["studies"], ["compare", "tace", "rfa"], ["show", "rfa"], ["refs"], ["outcomes"]]
+WIDTH_COMMANDS = [["list"], ["studies"], ["compare", "tace", "rfa"], ["refs"], ["outcomes"]]
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -198,6 +198,22 @@ def test_no_width_cuts_or_drops_a_value(nelm, cmd, width):
                 assert any(number in line for line in got), (number, got)
     if "-[ RECORD" not in table.stdout:
         assert max(len(line) for line in table.stdout.splitlines()) <= max(int(width), 1) or width == "0"
+
+
+@pytest.mark.parametrize("width", ["0", "1", "20", "40", "80", "400"])
+def test_show_page_keeps_every_word_at_any_width(nelm, width):
+    """`show` on a terminal is a page of wrapped entries, not a table: every word of every entry
+    is there, in order, and never split."""
+    page = nelm("show", "rfa", "-f", "table", env={"COLUMNS": width})
+    assert page.code == 0, page.stderr
+    words = page.stdout.split()
+    entries = _tsv_cells(nelm("show", "rfa", "-f", "tsv").stdout)
+    at = 0
+    for _, text, refs in entries:
+        for word in f"{text} {refs}".split():
+            at = words.index(word, at) + 1
+    if int(width) >= 40:
+        assert max(len(line) for line in page.stdout.splitlines()) <= int(width)
 
 
 @pytest.mark.parametrize("columns", ["0", "-5", "abc", "", " "])

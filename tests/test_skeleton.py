@@ -258,7 +258,7 @@ def test_guideline_grade_is_kept_with_its_position(nelm, evidence_copy):
     _write(evidence_copy, "rfa.yaml", text)
     prof = json.loads(nelm("show", "rfa", "-f", "json", evidence=evidence_copy).stdout)["results"][0]
     assert prof["statements"][0]["grade"] == "Level 5 grade D"
-    rows = nelm("show", "rfa", "-f", "tsv", evidence=evidence_copy).stdout
+    rows = nelm("show", "rfa", "--section", "statements", "-f", "tsv", evidence=evidence_copy).stdout
     assert "Refer to a centre. (grade: Level 5 grade D)" in rows
 
 

@@ -63,7 +63,7 @@ def record_fields(result: Result) -> list[str]:
     from nelm.figures import RECORD_FIELDS
 
     declared = {
-        "list": "id name category studies indirect_studies patients patients_incomplete summary aliases reviewed",
+        "list": "id name category studies indirect_studies patients patients_incomplete summary aliases reviewed searched",
         "show": "id name category aliases reviewed summary description indications contraindications statements "
         "techniques studies indirect_studies patients patients_incomplete findings comparisons",
         "compare": "row outcome section",
