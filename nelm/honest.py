@@ -106,7 +106,7 @@ def check_finding(
     for dim in outcome_dims:
         if dim == "time_origin" and (outcome_kind != "tte" or stat not in ("median", "mean", "proportion")):
             continue
-        if dim not in m:
+        if m.get(dim) is None:  # null would dodge the rule: "unstated" is the honest answer
             c.problem(
                 m.line,
                 _join(path, dim),
@@ -144,7 +144,8 @@ def study_extras(
         comp = _comparison(c, cm, cpath, study=study, modality=modality, arms=arms, strict=strict)
         if comp is not None:
             comparisons.append(comp)
-            refs.append(("outcome", comp.outcome, c, cm.lines.get("outcome", cm.line), _join(cpath, "outcome")))
+            if comp.outcome:  # a missing outcome is reported once, as missing
+                refs.append(("outcome", comp.outcome, c, cm.lines.get("outcome", cm.line), _join(cpath, "outcome")))
     return {"cohort": cohort, "includes": tuple(includes), "tumor_mix": tuple(mix), "comparisons": tuple(comparisons)}
 
 

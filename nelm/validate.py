@@ -896,8 +896,6 @@ class Builder:
         timepoint = c.get(m, "timepoint", path, "str", pattern=TIMEPOINT)
         if outcome and stat == "proportion" and timepoint is None and self._outcome_kind(outcome) == "tte":
             c.problem(m.line, _join(path, "timepoint"), "missing (a survival percentage needs a timepoint such as 5y)")
-        if outcome == "orr" and not m.get("criteria"):
-            c.problem(m.line, _join(path, "criteria"), 'missing (a tumour response needs its criteria, or "unstated")')
         arm = c.get(m, "arm", path, "str")
         vs = c.get(m, "vs", path, "str")
         for key, ref in (("arm", arm), ("vs", vs)):
