@@ -63,14 +63,14 @@ def test_csv_and_tsv_parse(nelm, cmd):
 
 
 def test_csv_quotes_commas_and_newlines(nelm):
-    out = nelm("list", "-f", "csv").stdout
+    out = nelm("list", "--fields", "id,name", "-f", "csv").stdout
     assert '"Radioembolization (Y-90, SIRT)"' in out
     assert "\r\n" not in out
 
 
 def test_non_terminal_default_is_tsv_with_header(sh):
     r = sh("list")
-    assert r.stdout.splitlines()[0].split("\t")[:3] == ["id", "name", "studies"]
+    assert r.stdout.splitlines()[0].split("\t")[:3] == ["id", "studies", "patients"]
     assert "\x1b[" not in r.stdout and "┃" not in r.stdout and "│" not in r.stdout
 
 
@@ -145,7 +145,7 @@ def test_markup_in_evidence_is_printed_literally(nelm, evidence_copy):
     path = evidence_copy / "rfa.yaml"
     path.write_text(path.read_text().replace("Measured from the first RFA.", '"see [1], [bold]x[/bold] and [/b]"'))
     for fmt in FORMATS:
-        r = nelm("show", "rfa", "-f", fmt, env={"COLUMNS": "400"}, evidence=evidence_copy)
+        r = nelm("show", "rfa", "--section", "findings", "-f", fmt, env={"COLUMNS": "400"}, evidence=evidence_copy)
         assert r.code == 0, r.stderr
         assert "[1]" in r.stdout and "[bold]x[/bold]" in r.stdout and "[/b]" in r.stdout, fmt
 

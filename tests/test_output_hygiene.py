@@ -212,8 +212,8 @@ def test_show_page_keeps_every_word_at_any_width(nelm, width):
     for _, text, refs in entries:
         for word in f"{text} {refs}".split():
             at = words.index(word, at) + 1
-    if int(width) >= 40:
-        assert max(len(line) for line in page.stdout.splitlines()) <= int(width)
+    if int(width) >= 40:  # only an unbreakable word (a long address) may run past the width
+        assert all(len(line) <= int(width) or " " not in line.strip() for line in page.stdout.splitlines())
 
 
 @pytest.mark.parametrize("columns", ["0", "-5", "abc", "", " "])
