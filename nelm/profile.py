@@ -114,7 +114,7 @@ def write(out: Any, m: Modality, records: list[dict[str, Any]], width: int) -> N
         "contraindications": "Contraindications",
         "statements": "Statements",
         "comparisons": "Head-to-head",
-        "findings": "Findings (one line per outcome; --section findings for every figure)",
+        "findings": "Findings (one line per outcome)",
         "references": "References",
     }
     lines = [printable(m.name, newline=False)]
