@@ -64,11 +64,21 @@ def citation(ev: Evidence, study: Study) -> str:
     """Short citation: 'Musunuru 2006', 'Henn 2003 via Mohan 2015'. A review's own reference
     numbers (`cites`) never appear: they would collide with nelm's."""
     src = ev.sources.get(study.source)
-    text = src.label if src else study.source
+    text = source_label(src) if src else study.source
     if study.via and study.via != study.source:
         via = ev.sources.get(study.via)
-        text += f" via {via.label if via else study.via}"
+        text += f" via {source_label(via) if via else study.via}"
     return text
+
+
+def source_label(src: Source) -> str:
+    """'Musunuru 2006'; a source that is neither peer-reviewed nor guidance says what it is:
+    'PDQ 2014, summary', 'Wascher, patient information'."""
+    from nelm.honest import SUPPORTING
+
+    if src.type in SUPPORTING:
+        return src.label
+    return f"{src.label}, {src.type.replace('-', ' ')}"
 
 
 _ORIGIN = {

@@ -39,7 +39,9 @@ def _short_reference(src: Any) -> str:
     """'Musunuru 2006. Arch Surg. PMID 16975100': one line; `nelm refs` gives the full reference."""
     venue = src.journal or src.publisher or src.type
     ident = f"PMID {src.pmid}" if src.pmid else f"doi:{src.doi}" if src.doi else src.url or ""
-    return ". ".join(x for x in (src.label, venue, ident) if x)
+    from nelm.figures import source_label
+
+    return ". ".join(x for x in (source_label(src), venue, ident) if x)
 
 
 def rows(
@@ -72,7 +74,8 @@ def rows(
             grade = f" (grade: {i.grade})" if i.grade else ""
             add("statements", f"{i.topic}: {i.text}{grade}", cites.cite(*i.sources))
     elif sections == DEFAULT and m.statements:
-        add("statements", f"{len(m.statements)} statements (role, efficacy, risk, selection): --section statements")
+        k = len(m.statements)
+        add("statements", f"{k} statement{'s' * (k != 1)} (role, efficacy, risk, selection): --section statements")
     comps = [(s, c) for s, c in comparisons(ev, m.id) if indirect or not s.indirect]
     if "comparisons" in sections:
         shown = comps if sections != DEFAULT else comps[:COMPARISONS_SHOWN]

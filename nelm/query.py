@@ -18,6 +18,7 @@ from nelm.figures import (
     measure_suffix,
     num,
     reference,
+    source_label,
     unit_suffix,
     vancouver,
 )
@@ -165,7 +166,7 @@ def list_rows(ev: Evidence) -> list[dict[str, Any]]:
 
 # -- show ------------------------------------------------------------------------------------
 def item_record(ev: Evidence, item: Item) -> dict[str, Any]:
-    cites = [ev.sources[s].label if s in ev.sources else s for s in item.sources]
+    cites = [source_label(ev.sources[s]) if s in ev.sources else s for s in item.sources]
     return {
         "text": item.text,
         "kind": item.kind,

@@ -152,9 +152,10 @@ def _context(ev: Evidence, group: list[Pair], best: Pair | None, *, pooled: bool
 
 
 def _base_text(b: dict[str, Any], m: Modality) -> str:
-    text = f"{b['cohorts']} NET cohorts, {'>=' if b['patients_incomplete'] else ''}{b['patients']} patients"
-    if b["syntheses"]:
-        text += f", {b['syntheses']} reviews"
+    k, r = b["cohorts"], b["syntheses"]
+    text = f"{k} NET cohort{'s' * (k != 1)}, {'>=' if b['patients_incomplete'] else ''}{b['patients']} patients"
+    if r:
+        text += f", {r} review{'s' * (r != 1)}"
     if b["best_loe"]:
         text += f"; best LoE {b['best_loe']}"
     if m.searched or m.reviewed:
@@ -190,9 +191,9 @@ def key_risks(ev: Evidence, m: Modality, pairs: list[Pair], limit: int = 1) -> l
     if statements or more > 0:
         bits = []
         if more > 0:
-            bits.append(f"+{more} adverse events")
+            bits.append(f"+{more} adverse event{'s' * (more != 1)}")
         if statements:
-            bits.append(f"{len(statements)} risk notes")
+            bits.append(f"{len(statements)} risk note{'s' * (len(statements) != 1)}")
         out.append({"figure": f"{', '.join(bits)}: nelm show {m.id}", "outcome": None, "study": None})
     return out or [{"figure": NO_DATA}]
 

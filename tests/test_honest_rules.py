@@ -536,7 +536,7 @@ def test_a_past_search_date_passes(nelm, evidence_copy):
 
 
 # -- the shipped evidence ----------------------------------------------------------------------
-AUTHOR_YEAR = re.compile(r"^[A-Z][^\s]*( [A-Z][^\s]*)* \d{4}( via .+ \d{4})?$")
+AUTHOR_YEAR = re.compile(r"^[A-Z][^\s]*( [A-Z][^\s]*)* \d{4}(, [a-z ]+)?( via .+ \d{4}(, [a-z ]+)?)?$")
 
 # Sources whose short citation is not author-year: each one is listed in curation/README.md because
 # no readable page gives its authors/year. Source id -> the label nelm prints for it.

@@ -1,0 +1,96 @@
+"""Views a tumour board can read (issue 11): one screen, no broken words, NET-specific by default.
+
+Layout targets are measured exactly with a fixed-width console, on the shipped evidence (what a
+user sees) and as golden files on the frozen fixture evidence."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def _lines(nelm, *args, width: int, evidence=None) -> list[str]:
+    r = nelm(*args, "-f", "table", env={"COLUMNS": str(width)}, evidence=evidence)
+    assert r.code == 0, r.stderr
+    return r.stdout.splitlines()
+
+
+@pytest.mark.parametrize(("width", "most"), [(80, 60), (160, 40)])
+def test_compare_tace_rfa_fits_one_screen(nelm, width, most):
+    lines = _lines(nelm, "compare", "tace", "rfa", width=width, evidence=None)
+    assert len(lines) <= most, f"{len(lines)} lines at {width} columns"
+    assert all(len(line) <= width for line in lines)
+
+
+def test_show_tace_is_at_most_150_lines_at_80_columns(nelm):
+    lines = _lines(nelm, "show", "tace", width=80, evidence=None)
+    assert len(lines) <= 150, len(lines)
+    assert lines[-1].startswith("[") and any(line == "References" for line in lines)
+
+
+def test_list_at_80_columns_breaks_no_word(nelm):
+    lines = _lines(nelm, "list", width=80, evidence=None)
+    text = " ".join(part.strip() for line in lines for part in line.split("│"))
+    rows = json.loads(nelm("list", "-f", "json", evidence=None).stdout)["results"]
+    for row in rows:
+        for word in row["summary"].split():
+            assert re.search(rf"(^|\s){re.escape(word)}(\s|$)", text), word
+
+
+def test_references_are_numbered_in_order_of_first_citation_and_all_cited(nelm):
+    rows = json.loads(nelm("show", "tace", "-f", "json", evidence=None).stdout)["results"]
+    assert rows  # the JSON profile is unchanged; the page is checked below
+    lines = _lines(nelm, "show", "tace", width=200, evidence=None)
+    start = lines.index("References")
+    body, refs = "\n".join(lines[:start]), lines[start + 1 :]
+    numbers = [int(m) for m in re.findall(r"^\[(\d+)\]", "\n".join(refs), re.M)]
+    assert numbers == list(range(1, len(numbers) + 1))
+    cited = [int(n) for group in re.findall(r"\[([\d, ]+)\]", body) for n in group.split(", ")]
+    first_seen = list(dict.fromkeys(cited))
+    assert first_seen == list(range(1, len(first_seen) + 1)) and set(cited) == set(numbers)
+
+
+def test_no_default_view_shows_indirect_evidence(nelm):
+    for args in (("compare", "rfa", "microwave"), ("outcomes", "liver-abscess"), ("show", "microwave")):
+        r = nelm(*args, "-f", "table", env={"COLUMNS": "200"}, evidence=None)
+        assert r.code == 0 and "indirect evidence" not in r.stdout, args
+    r = nelm("compare", "rfa", "microwave", "--indirect", "-f", "json", evidence=None)
+    rows = json.loads(r.stdout)["results"]
+    assert any(row.get("section") == "indirect" for row in rows)
+
+
+def test_core_outcomes_without_data_say_so(nelm):
+    rows = json.loads(nelm("compare", "tace", "rfa", "-f", "json").stdout)["results"]
+    core = [r for r in rows if r.get("section") == "outcome"]
+    assert core and all(r["tace"] and r["rfa"] for r in core)  # never an empty cell
+    assert any(c["figure"] == "no NET data" for r in core for c in r["rfa"])
+
+
+VIEWS = {
+    "list": ["list"],
+    "compare": ["compare", "tace", "rfa"],
+    "show": ["show", "rfa"],
+    "outcomes": ["outcomes", "symptom-response"],
+    "studies": ["studies", "-m", "rfa"],
+    "refs": ["refs", "rfa"],
+}
+
+
+@pytest.mark.parametrize("width", [80, 160])
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_golden_views_at_80_and_160_columns(nelm, view, width):
+    from conftest import FIXTURE_EVIDENCE
+
+    r = nelm(*VIEWS[view], "-f", "table", env={"COLUMNS": str(width)})
+    assert r.code == 0, r.stderr
+    text = r.stdout.replace(str(FIXTURE_EVIDENCE), "<evidence>")
+    path = GOLDEN / f"view-{view}-{width}.txt"
+    if os.environ.get("NELM_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
