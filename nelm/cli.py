@@ -423,8 +423,8 @@ def forest_cmd(
     epilog="Example: nelm search whipple abscess | nelm search sirt --author kennedy | nelm search crisis -f json",
 )
 def search_cmd(
-    text: Annotated[
-        Optional[str], typer.Argument(help="Words to find, in any order, as whole words (synonyms count).")
+    words: Annotated[
+        Optional[list[str]], typer.Argument(help="Words to find, in any order, as whole words (synonyms count).")
     ] = None,
     author: Annotated[
         Optional[str], typer.Option("--author", help="Only records citing a source by this author (surname).")
@@ -439,7 +439,7 @@ def search_cmd(
     from nelm import query
     from nelm.validate import term_key
 
-    text = text or ""
+    text = " ".join(words or [])
     if author is not None and not term_key(author):
         raise UsageError("--author is empty", "e.g. nelm search --author kennedy")
     if not term_key(text) and author is None:

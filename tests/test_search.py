@@ -89,6 +89,7 @@ def test_every_word_in_any_order_in_one_record(nelm, folder):
         == ["A choledochoenteric anastomosis raises the risk of abscess."]
     )
     assert texts(nelm, folder, "abscess first") == []  # each word, not either
+    assert texts(nelm, folder, "abscess", "anastomosis") == one  # unquoted words
 
 
 def test_whole_words_only(nelm, folder):
