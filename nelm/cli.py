@@ -427,7 +427,8 @@ def search_cmd(
         Optional[list[str]], typer.Argument(help="Words to find, in any order, as whole words (synonyms count).")
     ] = None,
     author: Annotated[
-        Optional[str], typer.Option("--author", help="Only records citing a source by this author (surname).")
+        Optional[str],
+        typer.Option("--author", metavar="NAME", help="Only records citing a source by this author (surname)."),
     ] = None,
     fmt: Format = "auto",
     fields: Fields = None,
