@@ -42,7 +42,7 @@ def _evidence_dir() -> Path:
 
 def _complete_modality(incomplete: str) -> list[str]:
     """Modality ids from file names: no YAML is parsed on TAB."""
-    skip = {"outcomes", "bibliography", "background"}
+    skip = {"outcomes", "bibliography", "background", "synonyms"}
     try:
         names = sorted(p.stem for p in _evidence_dir().glob("*.yaml") if p.stem not in skip)
     except OSError:
@@ -462,28 +462,50 @@ def forest_cmd(
     out.stdout.write(text + ("\n" if text else ""))
 
 
-@app.command("search", epilog="Example: nelm search abscess | nelm search 'carcinoid crisis' -f json")
+@app.command(
+    "search",
+    epilog="Example: nelm search whipple abscess | nelm search sirt --author kennedy | nelm search crisis -f json",
+)
 def search_cmd(
-    text: Annotated[str, typer.Argument(help="Text to find (case-insensitive).")],
+    words: Annotated[
+        Optional[list[str]], typer.Argument(help="Words to find, in any order, as whole words (synonyms count).")
+    ] = None,
+    author: Annotated[
+        Optional[str],
+        typer.Option("--author", metavar="NAME", help="Only records citing a source by this author (surname)."),
+    ] = None,
     fmt: Format = "auto",
     fields: Fields = None,
     no_headers: NoHeaders = False,
     no_color: NoColor = False,
 ) -> None:
-    """Full-text search over summaries, indications, statements, findings, notes and reference titles."""
+    """Find studies, indications, statements, profiles and references holding every word (or a synonym
+    from synonyms.yaml), case- and accent-insensitive."""
     from nelm import query
+    from nelm.validate import term_key
 
-    if not text.strip():
+    text = " ".join(words or [])
+    if author is not None and not term_key(author):
+        raise UsageError("--author is empty", "e.g. nelm search --author kennedy")
+    if not term_key(text) and author is None:
         raise UsageError("search text is empty", "e.g. nelm search abscess")
     ev = _load()
-    cols = [Column("where", "Where"), Column("field", "Field"), Column("text", "Text"), Column("location", "Location")]
+    table = Output.from_env(no_color=no_color).resolve_format(_check_format(fmt)) == "table"
+    cols = [
+        Column("modality", "Modality"),
+        Column("study", "Study"),
+        Column("field", "Field"),
+        Column("text", "Text", show=(lambda r: r["snippet"]) if table else None),
+        Column("citation", "Citation"),
+    ]
+    what = " ".join(x for x in (f"'{text}'" if term_key(text) else "", f"by {author}" if author else "") if x)
     _render(
-        Result("search", cols, query.search(ev, text), f"Search: {text}"),
+        Result("search", cols, query.search(ev, text, author), f"Search: {what}", extra_fields=["location"]),
         fmt,
         fields,
         no_headers,
         no_color,
-        f"no matches for '{text}'",
+        f"no matches for {what}",
     )
 
 

@@ -232,11 +232,22 @@ class Modality:
 
 
 @dataclass(frozen=True, slots=True)
+class SynonymGroup:
+    """Words clinicians use for one thing (`terms`), and what any of them implies (one-way)."""
+
+    terms: tuple[str, ...]
+    implies: tuple[str, ...] = ()
+    note: str | None = None
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Evidence:
     modalities: dict[str, Modality] = field(default_factory=dict)  # includes topics
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
     files: tuple[str, ...] = ()
+    synonyms: tuple[SynonymGroup, ...] = ()  # the search vocabulary (synonyms.yaml)
 
     @property
     def treatments(self) -> list[Modality]:

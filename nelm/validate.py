@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime
 import math
 import re
+import unicodedata
 from typing import Any
 
 from nelm import honest
 from nelm.errors import MAX_CANDIDATES, MAX_PER_FILE, Problem, closest
-from nelm.model import Arm, Evidence, Finding, Item, Loc, Modality, Outcome, Source, Study, Technique
+from nelm.model import Arm, Evidence, Finding, Item, Loc, Modality, Outcome, Source, Study, SynonymGroup, Technique
 from nelm.yamlsafe import Invalid, Map, Seq
 
 SCHEMA = "nelm/2"
 SCHEMAS = (SCHEMA,)
-KINDS = ("outcomes", "bibliography", "modality", "topic")
+KINDS = ("outcomes", "bibliography", "modality", "topic", "synonyms")
 DESIGNS = (
     "rct",
     "prospective-cohort",
@@ -438,6 +439,8 @@ class Builder:
         self.support_checks: list[tuple[tuple[str, ...], Checker, int, str]] = []
         self.include_refs: list[tuple[str, Checker, int, str]] = []
         self.files: list[str] = []
+        self.synonyms: list[SynonymGroup] = []
+        self.synonym_terms: dict[str, Loc] = {}  # term_key -> where it is listed
         self.this_year = datetime.date.today().year
         _hints.left = HINT_WORK
 
@@ -470,6 +473,8 @@ class Builder:
             self._bibliography(c, root)
         elif kind in ("modality", "topic"):
             self._modality(c, root, kind, stem)
+        elif kind == "synonyms":
+            self.synonyms += synonym_groups(c, root, self.synonym_terms)
 
     def _outcomes(self, c: Checker, root: Map) -> None:
         c.known(root, "", ("schema", "kind", "outcomes"))
@@ -1030,7 +1035,11 @@ class Builder:
                     )
                 seen[key] = mod.id
         return Evidence(
-            modalities=self.modalities, outcomes=self.outcomes, sources=self.sources, files=tuple(self.files)
+            modalities=self.modalities,
+            outcomes=self.outcomes,
+            sources=self.sources,
+            files=tuple(self.files),
+            synonyms=tuple(self.synonyms),
         )
 
 
@@ -1038,3 +1047,76 @@ def _fmt(v: Any) -> str:
     if isinstance(v, tuple):
         return f"[{v[0]:g}, {v[1]:g}]"
     return f"{v:g}" if isinstance(v, (int, float)) else str(v)
+
+
+# -- synonyms.yaml: the search vocabulary ---------------------------------------------------------
+def fold(text: str) -> str:
+    """Lower case without accents: what search compares."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).casefold()
+
+
+def term_key(text: str) -> str:
+    """A term as search compares it: case, accents, hyphens and spacing do not count."""
+    return " ".join(re.findall(r"\w+", fold(text)))
+
+
+def synonym_groups(c: Checker, root: Map, seen: dict[str, Loc]) -> list[SynonymGroup]:
+    """The groups of a `kind: synonyms` file. A term may be listed once across all groups (`seen`);
+    `implies` may name any phrase, but not a term of its own group."""
+    c.known(root, "", ("schema", "kind", "groups"))
+    if root.get("groups") is None:
+        c.problem(root.lines.get("groups", root.line), "groups", "missing (expected a list of synonym groups)")
+        return []
+    groups = []
+    for m, path in _items(c, root, "groups", ""):
+        c.known(m, path, ("terms", "implies", "note"))
+        terms = _terms(c, m, "terms", path, seen)
+        own = {term_key(t) for t in terms}
+        implied: dict[str, Loc] = {}
+        for text in _terms(c, m, "implies", path, implied, required=False):
+            if term_key(text) in own:
+                where = _join(path, "implies")
+                c.problem(m.lines["implies"], where, f"{text!r} is a term of this group (a group implies other terms)")
+        if terms:
+            groups.append(
+                SynonymGroup(
+                    terms=terms,
+                    implies=tuple(implied),
+                    note=c.get(m, "note", path, "str"),
+                    loc=c.loc(m),
+                )
+            )
+    return groups
+
+
+def _terms(c: Checker, m: Map, key: str, path: str, seen: dict[str, Loc], *, required: bool = True) -> tuple[str, ...]:
+    """The terms of a list field, each new to `seen` (which gains them)."""
+    where = _join(path, key)
+    value = m.get(key)
+    if value is None:
+        if required:
+            c.problem(m.lines.get(key, m.line), where, "missing (expected a list of terms)")
+        return ()
+    if not isinstance(value, Seq):
+        if not _reported(value):
+            c.problem(m.lines[key], where, f"expected a list of terms, got {_describe(value)}")
+        return ()
+    if not value and required:
+        c.problem(m.lines[key], where, "empty list (expected at least one term)")
+    out = []
+    for i, item in enumerate(value):
+        line, at = value.lines[i], f"{where}[{i}]"
+        if _reported(item):
+            continue
+        if isinstance(item, float):
+            c.problem(line, at, _QUOTE.format(item))
+        elif isinstance(item, bool) or not isinstance(item, (str, int)):
+            c.problem(line, at, f"expected a term (text), got {_describe(item)}")
+        elif not term_key(str(item)):
+            c.problem(line, at, "empty term (a term needs letters or digits)")
+        elif term_key(str(item)) in seen:
+            c.problem(line, at, f"term {str(item).strip()!r} is listed twice (also at {seen[term_key(str(item))]})")
+        else:
+            seen[term_key(str(item))] = Loc(c.file, line)
+            out.append(str(item).strip())
+    return tuple(out)

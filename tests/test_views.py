@@ -79,6 +79,7 @@ VIEWS = {
     "outcomes": ["outcomes", "symptom-response"],
     "studies": ["studies", "-m", "rfa"],
     "refs": ["refs", "rfa"],
+    "search": ["search", "crisis"],
 }
 
 

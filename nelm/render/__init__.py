@@ -67,7 +67,7 @@ def record_fields(result: Result) -> list[str]:
         "show": "id name category aliases reviewed summary description indications contraindications statements "
         "techniques studies indirect_studies patients patients_incomplete findings comparisons",
         "compare": "row outcome section",
-        "search": "modality where field text location",
+        "search": "modality study field text snippet matched citation location",
         "refs": "number id citation type year pmid doi url read",
     }
     figures = ["modality", *RECORD_FIELDS]
