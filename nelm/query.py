@@ -773,13 +773,13 @@ def _records(ev: Evidence) -> Iterator[_Record]:
             ("statement", m.statements),
         ):
             for i in items:
-                cite = "; ".join(ev.sources[s].label if s in ev.sources else s for s in i.sources)
+                cite = "; ".join(source_label(ev.sources[s]) if s in ev.sources else s for s in i.sources)
                 yield _Record(m.id, kind, cite, i.sources, (("text", i.text, i.loc),))
         for s in m.studies:
             yield _Record(m.id, s.id, citation(ev, s), (s.source, *([s.via] if s.via else [])), _study_fields(ev, s))
     for src in ev.sources.values():
         ref = {"title": src.title, "authors": ", ".join(src.authors), "note": src.note}
-        yield _Record(None, "reference", src.label, (src.id,), tuple((f, v, src.loc) for f, v in ref.items() if v))
+        yield _Record(None, "reference", source_label(src), (src.id,), tuple((f, v, src.loc) for f, v in ref.items() if v))
 
 
 def _study_fields(ev: Evidence, s: Study) -> tuple[tuple[str, str, Any], ...]:
