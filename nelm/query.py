@@ -779,7 +779,9 @@ def _records(ev: Evidence) -> Iterator[_Record]:
             yield _Record(m.id, s.id, citation(ev, s), (s.source, *([s.via] if s.via else [])), _study_fields(ev, s))
     for src in ev.sources.values():
         ref = {"title": src.title, "authors": ", ".join(src.authors), "note": src.note}
-        yield _Record(None, "reference", source_label(src), (src.id,), tuple((f, v, src.loc) for f, v in ref.items() if v))
+        yield _Record(
+            None, "reference", source_label(src), (src.id,), tuple((f, v, src.loc) for f, v in ref.items() if v)
+        )
 
 
 def _study_fields(ev: Evidence, s: Study) -> tuple[tuple[str, str, Any], ...]:
