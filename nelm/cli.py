@@ -103,7 +103,10 @@ def _render(
     result = select(result, fields)
     if not result.rows:
         out.note(empty)
-    emit(out, result, fmt, headers=not no_headers)
+    from nelm.pager import paged, terminal_height
+
+    with paged(out, terminal_height()):
+        emit(out, result, fmt, headers=not no_headers)
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -174,8 +177,10 @@ def show_cmd(
     out = Output.from_env(no_color=no_color)
     if _check_format(fmt) in ("auto", "table") and out.resolve_format(fmt) == "table" and not fields:
         from nelm.output import terminal_width
+        from nelm.pager import paged, terminal_height
 
-        profile.write(out, m, rows, terminal_width(out.stdout))
+        with paged(out, terminal_height()):
+            profile.write(out, m, rows, terminal_width(out.stdout))
         return
     cols = [Column("section", "Section"), Column("text", "Text"), Column("source", "Refs")]
     result = Result("show", cols, rows, m.name, json_rows=[query.profile(ev, m)])
@@ -560,5 +565,13 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager", help="Never page long output (default on a terminal: $NELM_PAGER, $PAGER or less -FRX)."
+        ),
+    ] = False,
 ) -> None:
     """Explore the published evidence on treatments for neuroendocrine tumour liver metastases."""
+    if no_pager:
+        os.environ["NELM_NO_PAGER"] = "1"
