@@ -253,7 +253,7 @@ RECORD_FIELDS = tuple(
     "n_stated subgroup time_origin response_level events derived unit_of_analysis ci_low ci_high ci_level spread spread_kind range_low "
     "range_high iqr_low iqr_high p p_qualifier method arm vs criteria definition note figure citation "
     "source via year design loe study_n cohort synthesis indirect tumor_types population period_start period_end "
-    "not_stated pmid doi url read_in read_url source_loc location".split()
+    "not_stated pmid doi url read_in read_url source_loc location tumor_share".split()
 )
 
 
@@ -321,6 +321,7 @@ def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
         "read_url": read_url(ev, study),
         "source_loc": f.source_loc,
         "location": str(f.loc) if f.loc else None,
+        "tumor_share": None,  # with a --tumor filter: the matching share of a mixed population
     }
 
 

@@ -432,10 +432,33 @@ def design_set(name: str) -> tuple[str, ...]:
 
 
 def _matches_tumor(s: Study, wanted: set[str]) -> bool:
+    """A study of the wanted tumour types, or a mixed population that may include them (kept, with
+    the matching share shown: see tumor_share)."""
     types = set(s.tumor_types)
-    if "mixed" in wanted and (len(types) > 1 or types & {"mixed", "gep-net"}):
+    if types & wanted or any(_mix_key_matches(k, wanted) for k, _ in s.tumor_mix):
         return True
-    return bool(types & wanted)
+    return bool(types & {"mixed", "gep-net"}) or len(types) > 1
+
+
+def _mix_key_matches(key: str, wanted: set[str]) -> bool:
+    return key in wanted or any(w in key.split("-") or key.startswith(w) for w in wanted)
+
+
+def tumor_share(s: Study, wanted: set[str]) -> str | None:
+    """'mixed: 63% small-bowel' for a mixed population, from its tumour mix when printed."""
+    types = set(s.tumor_types)
+    if types and types <= wanted and not s.tumor_mix:
+        return None
+    if s.tumor_mix:
+        total = s.n or sum(c for _, c in s.tumor_mix)
+        hit = sum(c for k, c in s.tumor_mix if _mix_key_matches(k, wanted))
+        if total and hit != total:
+            names = "/".join(sorted(k for k, _ in s.tumor_mix if _mix_key_matches(k, wanted))) or "/".join(
+                sorted(wanted)
+            )
+            return f"mixed: {round(100 * hit / total)}% {names}"
+        return None
+    return "mixed population (share not stated)" if types & {"mixed", "gep-net"} or len(types) > 1 else None
 
 
 def _haystack(ev: Evidence, s: Study, f: Finding | Comparison) -> str:
@@ -498,6 +521,10 @@ def study_rows(ev: Evidence, flt: StudyFilter) -> list[dict[str, Any]]:
             continue
         if isinstance(f, Finding):
             rec = figure_record(ev, s, f)
+            share = tumor_share(s, {t for name in flt.tumors for t in tumor_set(name)}) if flt.tumors else None
+            rec["tumor_share"] = share
+            if share:
+                rec["figure"] = f"{rec['figure']} [{share}]"
         else:
             if blank is None:
                 first = next(findings(ev), None)
@@ -520,6 +547,20 @@ def forest(ev: Evidence, oid: str, mods: list[Modality], flt: StudyFilter) -> li
 
 
 def sort_rows(rows: list[dict[str, Any]], key: str, reverse: bool = False) -> list[dict[str, Any]]:
+    """Rows sorted by one field. Values are compared only within one kind of figure (stat and unit):
+    a median in months is not ranked against a percentage."""
+    if key in ("value", "value_max"):
+        kinds = {(r.get("stat"), r.get("unit")) for r in rows if r.get(key) is not None}
+        if len(kinds) > 1:
+            shown = ", ".join(sorted(f"{stat} in {unit}" if unit else str(stat) for stat, unit in kinds if stat)[:4])
+            raise UsageError(
+                f"--sort {key} would rank different kinds of figure against each other ({shown})",
+                "narrow to one outcome and statistic first, e.g. --outcome os, or sort by n or year",
+            )
+    return _sort_rows(rows, key, reverse)
+
+
+def _sort_rows(rows: list[dict[str, Any]], key: str, reverse: bool = False) -> list[dict[str, Any]]:
     """Sort by one field; missing values always last."""
     present = [r for r in rows if r.get(key) is not None]
     missing = [r for r in rows if r.get(key) is None]

@@ -103,7 +103,13 @@ def test_studies_filters(nelm):
         "pdq-2014-gelatin-powder",
         "pdq-2014-ligation-doxorubicin",
     }
-    assert ids("--tumor", "pancreatic") == {"musunuru-2006", "musunuru-2006-embolization"}
+    # studies of the type, plus mixed populations that may include it (kept, with their share)
+    assert ids("--tumor", "pancreatic") >= {"musunuru-2006", "musunuru-2006-embolization"}
+    rows = json.loads(nelm("studies", "--tumor", "pancreatic", "-f", "json").stdout)["results"]
+    mixed = [r for r in rows if r["study"] == "pdq-2014-rfa-prospective"]
+    assert mixed and all(r["tumor_share"] == "mixed population (share not stated)" for r in mixed)
+    assert all("[mixed" in r["figure"] for r in mixed)
+    assert "pdq-2014-resection-review" not in ids("--tumor", "pancreatic")  # carcinoid only
     assert ids("--design", "prospective") == {"pdq-2014-rfa-prospective"}
     assert ids("--min-n", "100") == {"pdq-2014-resection-review"}
     assert ids("--since", "2006", "--until", "2006") == {"musunuru-2006", "musunuru-2006-embolization"}

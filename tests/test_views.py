@@ -95,3 +95,23 @@ def test_golden_views_at_80_and_160_columns(nelm, view, width):
     if os.environ.get("NELM_UPDATE_GOLDEN"):
         path.write_text(text, encoding="utf-8")
     assert text == path.read_text(encoding="utf-8")
+
+
+def test_sort_by_value_refuses_to_rank_different_kinds_of_figure(nelm):
+    r = nelm("studies", "--sort", "value")
+    assert r.code == 2 and "--sort value would rank different kinds of figure" in r.stderr
+    ok = nelm("studies", "--outcome", "biochemical-response", "--sort", "value", "-f", "json")
+    values = [x["value"] for x in json.loads(ok.stdout)["results"]]
+    assert ok.code == 0 and values == sorted(values)
+
+
+def test_tumour_filter_shows_the_matching_share_of_a_mixed_population():
+    from nelm.model import Study
+    from nelm.query import tumor_share
+
+    mix = (("carcinoid", 36), ("pancreatic", 18), ("medullary-thyroid", 9))
+    s = Study(id="s", modality="rfa", source="x", design="case-series", n=63, tumor_types=("mixed",), tumor_mix=mix)
+    assert tumor_share(s, {"pancreatic"}) == "mixed: 29% pancreatic"
+    assert tumor_share(s, {"carcinoid", "small-bowel"}) == "mixed: 57% carcinoid"
+    only = Study(id="t", modality="rfa", source="x", design="case-series", n=5, tumor_types=("pancreatic",))
+    assert tumor_share(only, {"pancreatic"}) is None
