@@ -84,6 +84,28 @@ Fields = Annotated[
 ]
 NoHeaders = Annotated[bool, typer.Option("--no-headers", help="Omit the header line of tabular formats.")]
 NoColor = Annotated[bool, typer.Option("--no-color", help="No colour, even on a terminal.")]
+Tumor = Annotated[
+    Optional[list[str]],
+    typer.Option("--tumor", help="Tumour type (repeatable): carcinoid, small-bowel, pancreatic, mixed, ..."),
+]
+Design = Annotated[Optional[list[str]], typer.Option("--design", help="Design: rct, prospective, retrospective, ...")]
+MinN = Annotated[Optional[int], typer.Option("--min-n", min=0, help="Studies of at least this many patients.")]
+Since = Annotated[Optional[int], typer.Option("--since", help="Published in or after this year.")]
+
+
+def _filter(tumor: list[str] | None, design: list[str] | None, min_n: int | None, since: int | None) -> Any:
+    """The study filter of compare, outcomes and show (None when no filter is given)."""
+    if not (tumor or design or min_n is not None or since is not None):
+        return None
+    from nelm import query
+
+    for name in tumor or ():
+        query.tumor_set(name)  # a usage error for an unknown name
+    for name in design or ():
+        query.design_set(name)
+    return query.StudyFilter(tumors=tuple(tumor or ()), designs=tuple(design or ()), min_n=min_n, since=since)
+
+
 NoPooled = Annotated[
     bool, typer.Option("--no-pooled", help="No pooled (random-effects) estimates: ranges and single figures only.")
 ]
@@ -154,6 +176,10 @@ def show_cmd(
         ),
     ] = None,
     indirect: Annotated[bool, typer.Option("--indirect", help="Include indirect (non-NET) evidence.")] = False,
+    tumor: Tumor = None,
+    design: Design = None,
+    min_n: MinN = None,
+    since: Since = None,
     fmt: Format = "auto",
     fields: Fields = None,
     no_headers: NoHeaders = False,
@@ -173,7 +199,7 @@ def show_cmd(
         sections = tuple(x for x in profile.SECTIONS if x in section)
         if "references" not in sections and sections != ("summary",):
             sections = (*sections, "references")
-    rows = profile.rows(ev, m, sections, indirect=indirect)
+    rows = profile.rows(ev, m, sections, indirect=indirect, flt=_filter(tumor, design, min_n, since))
     out = Output.from_env(no_color=no_color)
     if _check_format(fmt) in ("auto", "table") and out.resolve_format(fmt) == "table" and not fields:
         from nelm.output import terminal_width
@@ -204,6 +230,10 @@ def compare_cmd(
         bool, typer.Option("--indirect", help="Add indirect (non-NET) evidence in its own rows, after the NET rows.")
     ] = False,
     no_pooled: NoPooled = False,
+    tumor: Tumor = None,
+    design: Design = None,
+    min_n: MinN = None,
+    since: Since = None,
     fmt: Format = "auto",
     fields: Fields = None,
     no_headers: NoHeaders = False,
@@ -224,7 +254,10 @@ def compare_cmd(
     if len(mods) < 2:
         raise UsageError("compare needs at least two different modalities", "e.g. nelm compare tace rfa")
     outcomes = [query.resolve_outcome(ev, o) for o in outcome] if outcome else None
-    rows = query.compare(ev, mods, outcomes, detail, pooled=not no_pooled, all_outcomes=all_outcomes, indirect=indirect)
+    flt = _filter(tumor, design, min_n, since)
+    rows = query.compare(
+        ev, mods, outcomes, detail, pooled=not no_pooled, all_outcomes=all_outcomes, indirect=indirect, flt=flt
+    )
     names = [query.short_name(m) for m in mods]
     cols = [Column("row", "", cap=14)] + [Column(m.id, name) for m, name in zip(mods, names, strict=True)]
     what = "Every figure" if detail else "Summary of findings"
@@ -337,6 +370,10 @@ def outcomes_cmd(
     indirect: Annotated[
         bool, typer.Option("--indirect", help="Add indirect (non-NET) evidence after the NET figures.")
     ] = False,
+    tumor: Tumor = None,
+    design: Design = None,
+    min_n: MinN = None,
+    since: Since = None,
     fmt: Format = "auto",
     fields: Fields = None,
     no_headers: NoHeaders = False,
@@ -372,7 +409,9 @@ def outcomes_cmd(
         Result(
             "outcomes",
             cols,
-            query.outcome_figures(ev, oid, pooled=not no_pooled, indirect=indirect),
+            query.outcome_figures(
+                ev, oid, pooled=not no_pooled, indirect=indirect, flt=_filter(tumor, design, min_n, since)
+            ),
             ev.outcomes[oid].label,
         ),
         fmt,

@@ -45,12 +45,18 @@ def _short_reference(src: Any) -> str:
 
 
 def rows(
-    ev: Evidence, m: Modality, sections: tuple[str, ...] = DEFAULT, *, indirect: bool = False, compact: bool = True
+    ev: Evidence,
+    m: Modality,
+    sections: tuple[str, ...] = DEFAULT,
+    *,
+    indirect: bool = False,
+    compact: bool = True,
+    flt: Any = None,
 ) -> list[dict[str, Any]]:
     """(section, text, refs) rows in display order; the references section comes last."""
     from nelm import sof
     from nelm.figures import comparison_text, figure_text, vancouver
-    from nelm.query import comparisons, evidence_base, findings
+    from nelm.query import comparisons, evidence_base, findings, keep
 
     cites = Citations(ev)
     out: list[dict[str, Any]] = []
@@ -76,7 +82,7 @@ def rows(
     elif sections == DEFAULT and m.statements:
         k = len(m.statements)
         add("statements", f"{k} statement{'s' * (k != 1)} (role, efficacy, risk, selection): --section statements")
-    comps = [(s, c) for s, c in comparisons(ev, m.id) if indirect or not s.indirect]
+    comps = [(s, c) for s, c in keep(ev, flt, comparisons(ev, m.id)) if indirect or not s.indirect]
     if "comparisons" in sections:
         shown = comps if sections != DEFAULT else comps[:COMPARISONS_SHOWN]
         for s, c in shown:
@@ -84,7 +90,7 @@ def rows(
         if len(comps) > len(shown):
             add("comparisons", f"+{len(comps) - len(shown)} more: --section comparisons")
     if "findings" in sections:
-        pairs = [(s, f) for s, f in findings(ev, m.id) if indirect or not s.indirect]
+        pairs = [(s, f) for s, f in keep(ev, flt, findings(ev, m.id)) if indirect or not s.indirect]
         if every:
             for s, f in pairs:
                 label = ev.outcomes[f.outcome].label if f.outcome in ev.outcomes else f.outcome

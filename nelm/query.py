@@ -255,6 +255,7 @@ def compare(
     *,
     all_outcomes: bool = False,
     indirect: bool = False,
+    flt: StudyFilter | None = None,
 ) -> list[dict[str, Any]]:
     """The rows of `compare`: by default a summary of findings (nelm.sof); with detail=True every
     figure of every outcome present, grouped by measure (NET-specific unless `indirect`)."""
@@ -262,9 +263,9 @@ def compare(
         from nelm import sof
 
         return sof.summary_of_findings(
-            ev, mods, outcomes=outcomes, all_outcomes=all_outcomes, indirect=indirect, pooled=pooled
+            ev, mods, outcomes=outcomes, all_outcomes=all_outcomes, indirect=indirect, pooled=pooled, flt=flt
         )
-    per_mod = {m.id: [(s, f) for s, f in findings(ev, m.id) if indirect or not s.indirect] for m in mods}
+    per_mod = {m.id: [(s, f) for s, f in keep(ev, flt, findings(ev, m.id)) if indirect or not s.indirect] for m in mods}
     present = {f.outcome for pairs in per_mod.values() for _, f in pairs}
     order = [o for o in ev.outcomes if o in present and (outcomes is None or o in outcomes)]
     rows: list[dict[str, Any]] = []
@@ -506,6 +507,11 @@ def _passes(ev: Evidence, flt: StudyFilter, s: Study, f: Finding | Comparison) -
     return not (flt.net_only and s.indirect)
 
 
+def keep(ev: Evidence, flt: StudyFilter | None, pairs: Iterable[tuple[Study, Any]]) -> list[tuple[Study, Any]]:
+    """The pairs (findings or comparisons) that pass an optional filter."""
+    return list(pairs) if flt is None else [(s, f) for s, f in pairs if _passes(ev, flt, s, f)]
+
+
 def filtered_findings(ev: Evidence, flt: StudyFilter) -> list[tuple[Study, Finding]]:
     """The findings that pass a filter, in file order."""
     return [(s, f) for s, f in findings(ev) if _passes(ev, flt, s, f)]
@@ -592,14 +598,16 @@ def outcome_rows(ev: Evidence) -> list[dict[str, Any]]:
     ]
 
 
-def outcome_figures(ev: Evidence, oid: str, *, pooled: bool = True, indirect: bool = False) -> list[dict[str, Any]]:
+def outcome_figures(
+    ev: Evidence, oid: str, *, pooled: bool = True, indirect: bool = False, flt: StudyFilter | None = None
+) -> list[dict[str, Any]]:
     """Every modality's figures for one outcome, grouped by modality and then by measure (figures of
     different measures are never ranked against each other); a group's pooled estimate comes first.
     Indirect (non-NET) evidence only when asked, after the NET figures."""
     rows = []
     for direct in (True, False) if indirect else (True,):
         for m in ev.treatments:
-            pairs = [(s, f) for s, f in findings(ev, m.id) if f.outcome == oid and s.indirect != direct]
+            pairs = [(s, f) for s, f in keep(ev, flt, findings(ev, m.id)) if f.outcome == oid and s.indirect != direct]
             for group in combine.groups(pairs):
                 pool = synthesis.pool(ev, group) if pooled else None
                 if pool:

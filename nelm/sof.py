@@ -36,13 +36,15 @@ def summary_of_findings(
     all_outcomes: bool = False,
     indirect: bool = False,
     pooled: bool = True,
+    flt: Any = None,
 ) -> list[dict[str, Any]]:
-    """The rows of `compare`: head-to-head results, one row per outcome, evidence base, key risks."""
-    from nelm.query import evidence_base, findings
+    """The rows of `compare`: head-to-head results, one row per outcome, evidence base, key risks.
+    `flt` (a query.StudyFilter) narrows the figures, as in `studies`."""
+    from nelm.query import evidence_base, findings, keep
 
-    per_mod = {m.id: list(findings(ev, m.id)) for m in mods}
+    per_mod = {m.id: keep(ev, flt, findings(ev, m.id)) for m in mods}
     rows: list[dict[str, Any]] = []
-    h2h = _head_to_head(ev, mods, outcomes)
+    h2h = _head_to_head(ev, mods, outcomes, flt)
     if h2h:
         rows.append(h2h)
     present = {f.outcome for pairs in per_mod.values() for s, f in pairs if not s.indirect}
@@ -191,7 +193,7 @@ def key_risks(ev: Evidence, m: Modality, pairs: list[Pair], limit: int = 1) -> l
     if statements or more > 0:
         bits = []
         if more > 0:
-            bits.append(f"+{more} adverse event{'s' * (more != 1)}")
+            bits.append(f"{more} more adverse event{'s' * (more != 1)}")
         if statements:
             bits.append(f"{len(statements)} risk note{'s' * (len(statements) != 1)}")
         out.append({"figure": f"{', '.join(bits)}: nelm show {m.id}", "outcome": None, "study": None})
@@ -199,19 +201,19 @@ def key_risks(ev: Evidence, m: Modality, pairs: list[Pair], limit: int = 1) -> l
 
 
 def _head_to_head(
-    ev: Evidence, mods: list[Modality], outcomes: list[str] | None, limit: int = 1
+    ev: Evidence, mods: list[Modality], outcomes: list[str] | None, flt: Any = None, limit: int = 1
 ) -> dict[str, Any] | None:
     """Direct comparisons (one side among the compared modalities, the other side too), each once,
     in the column of the first compared modality it involves (at most `limit`, then a count); then
     how many comparisons against other options each modality has."""
-    from nelm.query import comparisons
+    from nelm.query import comparisons, keep
 
     order = [m.id for m in mods]
     ids = set(order)
     direct: dict[str, list[dict[str, Any]]] = {m: [] for m in order}
     other = dict.fromkeys(order, 0)
     seen: set[int] = set()
-    for s, c in comparisons(ev):
+    for s, c in keep(ev, flt, comparisons(ev)):
         if s.indirect or (outcomes is not None and c.outcome not in outcomes):
             continue
         a, b = s.arm(c.arm), s.arm(c.vs)
@@ -234,9 +236,9 @@ def _head_to_head(
         more = len(direct[m]) - len(shown)
         tail = []
         if more:
-            tail.append(f"+{more} more direct")
+            tail.append(f"{more} more direct")
         if other[m]:
-            tail.append(f"+{other[m]} vs other options")
+            tail.append(f"{other[m]} vs other options")
         row[m] = shown + ([{"figure": "; ".join(tail), "direct": False}] if tail else [])
         if not row[m]:
             row[m] = [{"figure": "none", "direct": False}]

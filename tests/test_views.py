@@ -115,3 +115,20 @@ def test_tumour_filter_shows_the_matching_share_of_a_mixed_population():
     assert tumor_share(s, {"carcinoid", "small-bowel"}) == "mixed: 57% carcinoid"
     only = Study(id="t", modality="rfa", source="x", design="case-series", n=5, tumor_types=("pancreatic",))
     assert tumor_share(only, {"pancreatic"}) is None
+
+
+def test_compare_outcomes_and_show_take_the_study_filters(nelm):
+    def figures(*args):
+        rows = json.loads(nelm(*args, "-f", "json").stdout)["results"]
+        return rows
+
+    everything = figures("outcomes", "symptom-response")
+    recent = figures("outcomes", "symptom-response", "--since", "2020")
+    assert everything and not recent  # the fixture's figures are all older
+    cells = figures("compare", "tace", "rfa", "--design", "prospective")
+    tace = next(r for r in cells if r["outcome"] == "biochemical-response")["tace"]
+    assert [c["figure"] for c in tace] == ["no NET data"]  # PDQ's pooled trials are not prospective
+    page = nelm("show", "rfa", "--min-n", "1000", "-f", "tsv").stdout
+    assert "Findings" not in page and "findings\t" not in page
+    bad = nelm("compare", "tace", "rfa", "--tumor", "nonsense")
+    assert bad.code == 2 and "unknown tumour type 'nonsense'" in bad.stderr
