@@ -132,3 +132,10 @@ def test_compare_outcomes_and_show_take_the_study_filters(nelm):
     assert "Findings" not in page and "findings\t" not in page
     bad = nelm("compare", "tace", "rfa", "--tumor", "nonsense")
     assert bad.code == 2 and "unknown tumour type 'nonsense'" in bad.stderr
+
+
+def test_readme_shows_the_current_compare_view(nelm):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("At 80 columns (`COLUMNS=80 nelm compare tace rfa`):\n\n```text\n", 1)[1].split("```", 1)[0]
+    r = nelm("compare", "tace", "rfa", "-f", "table", env={"COLUMNS": "80"}, evidence=None)
+    assert block == r.stdout
