@@ -1,8 +1,8 @@
 """The honest-model rules (schema nelm/2): subgroups, own denominators, the dimensions that make two
 figures the same measure, cohorts, head-to-head comparisons and what kind of source may support what.
 
-`validate.Builder` calls these while it reads a file; files still on nelm/1 get the new fields but
-not the strict rules, so that evidence can be migrated file by file.
+`validate.Builder` calls these while it reads a file. Every evidence file is nelm/2; a nelm/1 file is
+refused with a message to migrate it.
 """
 
 from __future__ import annotations

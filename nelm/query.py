@@ -15,11 +15,8 @@ from nelm.figures import (
     figure_record,
     figure_text,
     measure_prefix,
-    measure_suffix,
-    num,
     reference,
     source_label,
-    unit_suffix,
     vancouver,
 )
 from nelm.model import Comparison, Evidence, Finding, Item, Modality, Study
@@ -259,9 +256,9 @@ def compare(
 ) -> list[dict[str, Any]]:
     """The rows of `compare`: by default a summary of findings (nelm.sof); with detail=True every
     figure of every outcome present, grouped by measure (NET-specific unless `indirect`)."""
-    if not detail:
-        from nelm import sof
+    from nelm import sof
 
+    if not detail:
         return sof.summary_of_findings(
             ev, mods, outcomes=outcomes, all_outcomes=all_outcomes, indirect=indirect, pooled=pooled, flt=flt
         )
@@ -289,62 +286,9 @@ def compare(
         risks: dict[str, Any] = {"row": "Key risks", "outcome": None}
         for m in mods:
             base[m.id] = [evidence_base(ev, m)]
-            risks[m.id] = key_risks(ev, m, per_mod[m.id])
+            risks[m.id] = sof.key_risks(ev, m, per_mod[m.id])
         rows.extend([base, risks])
     return rows
-
-
-_SUMMARISABLE = ("proportion", "median", "mean")
-
-
-def summarise(ev: Evidence, group: list[tuple[Study, Finding]], pooled: bool = True) -> dict[str, Any]:
-    """One figure as it is; several figures that measure the same thing (see nelm.combine) as
-    their pooled estimate where nelm.synthesis allows one, else as their range, with the number of
-    studies and the sum of their own denominators."""
-    records = [figure_record(ev, s, f) for s, f in group]
-    if len(group) == 1 or group[0][1].stat not in _SUMMARISABLE or any(isinstance(f.value, bool) for _, f in group):
-        return records[0] if len(group) == 1 else dict(records[0], figures=records)
-    s0, f0 = group[0]
-    lows = [r["value"] for r in records]
-    highs = [r["value_max"] if r["value_max"] is not None else r["value"] for r in records]
-    known, unknown, bound = combine.total_n(group)
-    eq = ">=" if bound else "="
-    if known and unknown:
-        n_part = f", n{eq}{known} + {unknown} not stated"
-    elif known:
-        n_part = f", n{eq}{known}"
-    else:
-        n_part = ", n not stated"
-    span = num(min(lows)) if min(lows) == max(highs) else f"{num(min(lows))}-{num(max(highs))}"
-    word = "" if f0.stat == "proportion" else f0.stat + " "
-    per = f" per {f0.unit_of_analysis}" if f0.unit_of_analysis not in (None, "patient") else ""
-    head = measure_prefix(ev, s0, f0)
-    k = len({s.id for s, _ in group})
-    what = f"{len(group)} figures, {k} {'study' if k == 1 else 'studies'}" if k != len(group) else f"{k} studies"
-    text = f"{head}{word}{span}{unit_suffix(f0.unit)}{per}{measure_suffix(f0)} (range of {what}{n_part})"
-    pool = synthesis.pool(ev, group) if pooled else None
-    if pool:
-        text = f"{head}{synthesis.pooled_text(pool)}{per}; range {span}{unit_suffix(f0.unit)}"
-    return {
-        "figure": text,
-        "summary": True,
-        "stat": f0.stat,
-        "timepoint": f0.timepoint,
-        "unit": f0.unit,
-        "technique": f0.technique,
-        "unit_of_analysis": f0.unit_of_analysis,
-        "subgroup": f0.subgroup,
-        "time_origin": f0.time_origin,
-        "response_level": f0.response_level,
-        "indirect": s0.indirect,
-        "low": min(lows),
-        "high": max(highs),
-        "n": known or None,
-        "n_unstated": unknown,
-        "studies": [s.id for s, _ in group],
-        "pooled": pool,
-        "figures": records,
-    }
 
 
 def evidence_base(ev: Evidence, m: Modality) -> dict[str, Any]:
@@ -380,21 +324,6 @@ def evidence_base(ev: Evidence, m: Modality) -> dict[str, Any]:
         "designs": designs,
         "best_loe": min(levels) if levels else None,
     }
-
-
-def key_risks(ev: Evidence, m: Modality, pairs: list[tuple[Study, Finding]]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = [
-        {"figure": f"{ev.outcomes[f.outcome].label}: {figure_text(ev, s, f)}", "outcome": f.outcome, "study": s.id}
-        for s, f in pairs
-        if f.outcome in ev.outcomes and ev.outcomes[f.outcome].category == "safety"
-    ][:6]
-    for i in m.statements:
-        if i.topic == "risk":
-            out.append({"figure": f"{i.text} ({item_record(ev, i)['citation']})", "outcome": None, "study": None})
-    for i in m.contraindications:
-        if i.kind == "absolute":
-            out.append({"figure": f"Contraindicated: {i.text}", "outcome": None, "study": None})
-    return out
 
 
 # -- studies ---------------------------------------------------------------------------------
