@@ -83,7 +83,7 @@ def check_finding(
     subgroup: str | None,
     uoa: str | None,
 ) -> None:
-    """The strict rules for one finding of a nelm/2 file."""
+    """The honest-model rules for one finding."""
     if stat in LEGACY_STATS:
         c.problem(
             m.lines.get("stat", m.line),
@@ -115,7 +115,7 @@ def check_finding(
 
 
 def study_extras(
-    c: Checker, m: Map, path: str, *, study: str, modality: str, arms: dict[str, Arm], strict: bool, refs: list[Any]
+    c: Checker, m: Map, path: str, *, study: str, modality: str, arms: dict[str, Arm], refs: list[Any]
 ) -> dict[str, Any]:
     """Cohort, included studies, tumour mix and comparisons of a study."""
     cohort = c.get(m, "cohort", path, "str")
@@ -141,7 +141,7 @@ def study_extras(
     from nelm.validate import _items
 
     for cm, cpath in _items(c, m, "comparisons", path):
-        comp = _comparison(c, cm, cpath, study=study, modality=modality, arms=arms, strict=strict)
+        comp = _comparison(c, cm, cpath, study=study, modality=modality, arms=arms)
         if comp is not None:
             comparisons.append(comp)
             if comp.outcome:  # a missing outcome is reported once, as missing
@@ -149,9 +149,7 @@ def study_extras(
     return {"cohort": cohort, "includes": tuple(includes), "tumor_mix": tuple(mix), "comparisons": tuple(comparisons)}
 
 
-def _comparison(
-    c: Checker, m: Map, path: str, *, study: str, modality: str, arms: dict[str, Arm], strict: bool
-) -> Comparison | None:
+def _comparison(c: Checker, m: Map, path: str, *, study: str, modality: str, arms: dict[str, Arm]) -> Comparison | None:
     from nelm.validate import QUALIFIERS, TIMEPOINT, UNITS
 
     c.known(m, path, COMPARISON_FIELDS)
@@ -188,7 +186,7 @@ def _comparison(
         c.problem(m.lines["ci"], _join(path, "ci"), f"a ratio's interval cannot go below 0 (got {ci[0]:g})")
     if ci and isinstance(value, (int, float)) and not (ci[0] <= value <= ci[1]):
         c.problem(m.lines["ci"], _join(path, "ci"), f"[{ci[0]:g}, {ci[1]:g}] does not contain the value {value:g}")
-    direction = c.get(m, "direction", path, "str", required=strict and measure not in (None, "test"))
+    direction = c.get(m, "direction", path, "str", required=measure not in (None, "test"))
     mods: list[str] = []
     for ref in (arm, vs):
         for mod in arms[ref].modalities if ref in arms else ():

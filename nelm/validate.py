@@ -138,7 +138,6 @@ class Checker:
     def __init__(self, file: str, problems: list[Problem]) -> None:
         self.file = file
         self.problems = problems
-        self.strict = True  # nelm/2 rules; False for a nelm/1 file
         self.count = 0  # problems of this file
 
     def problem(self, line: int | None, path: str, message: str) -> None:
@@ -453,7 +452,6 @@ class Builder:
             return
         _control_characters(c, root)
         schema = root.get("schema")
-        c.strict = schema == SCHEMA
         if schema not in SCHEMAS:
             c.problem(
                 root.lines.get("schema", 1),
@@ -540,7 +538,7 @@ class Builder:
             if sid is None or not self._unique(c, m, path, sid, self.sources, "source"):
                 continue
             stype = c.get(m, "type", path, "str", required=True, choices=SOURCE_TYPES)
-            if c.strict and stype in honest.LEGACY_SOURCE_TYPES:
+            if stype in honest.LEGACY_SOURCE_TYPES:
                 c.problem(
                     m.lines.get("type"),
                     _join(path, "type"),
@@ -649,7 +647,7 @@ class Builder:
             sources = c.get(m, "sources", path, "strs", required=True) or ()
             for sid in sources:
                 self.refs.append(("source", sid, c, m.lines.get("sources", m.line), _join(path, "sources")))
-            if c.strict and sources and key in ("indications", "contraindications"):
+            if sources and key in ("indications", "contraindications"):
                 self.support_checks.append((sources, c, m.lines.get("sources", m.line), _join(path, "sources")))
             if "sources" in m and not sources and isinstance(m["sources"], Seq) and not m["sources"]:
                 c.problem(m.line, _join(path, "sources"), "empty (every item needs at least one source)")
@@ -771,9 +769,7 @@ class Builder:
             f = self._finding(c, fm, fpath, sid, modality, arm_map, None if study_n_qual else n)
             if f is not None:
                 findings.append(f)
-        extras = honest.study_extras(
-            c, m, path, study=sid, modality=modality, arms=arm_map, strict=c.strict, refs=self.refs
-        )
+        extras = honest.study_extras(c, m, path, study=sid, modality=modality, arms=arm_map, refs=self.refs)
         for ref in extras["includes"]:
             self.include_refs.append((ref, c, m.lines["includes"], _join(path, "includes")))
         if "findings" not in m and not extras["comparisons"]:
@@ -911,21 +907,20 @@ class Builder:
         mods = arms[arm].modalities if arm in arms else (modality,)
         technique = arms[arm].technique if arm in arms else None
         extras = honest.finding_extras(c, m, path)
-        if c.strict:
-            o = self.outcomes.get(outcome or "")
-            honest.check_finding(
-                c,
-                m,
-                path,
-                stat=stat,
-                outcome_dims=o.dimensions if o else (),
-                outcome_kind=o.kind if o else None,
-                n=n,
-                study_n=study_n,
-                has_arm=arm is not None,
-                subgroup=extras["subgroup"],
-                uoa=uoa,
-            )
+        o = self.outcomes.get(outcome or "")
+        honest.check_finding(
+            c,
+            m,
+            path,
+            stat=stat,
+            outcome_dims=o.dimensions if o else (),
+            outcome_kind=o.kind if o else None,
+            n=n,
+            study_n=study_n,
+            has_arm=arm is not None,
+            subgroup=extras["subgroup"],
+            uoa=uoa,
+        )
         return Finding(
             outcome=outcome or "",
             stat=stat or "",
