@@ -250,7 +250,7 @@ def comparison_record(ev: Evidence, study: Study, c: Comparison) -> dict[str, An
 # nothing matches.
 RECORD_FIELDS = tuple(
     "study modalities technique outcome stat value value_max qualifier unit timepoint n n_qualifier "
-    "n_stated subgroup time_origin response_level events derived unit_of_analysis ci_low ci_high ci_level spread spread_kind range_low "
+    "n_stated subgroup time_origin response_level factor events derived unit_of_analysis ci_low ci_high ci_level spread spread_kind range_low "
     "range_high iqr_low iqr_high p p_qualifier method arm vs criteria definition note figure citation "
     "source via year design loe study_n cohort synthesis indirect tumor_types population period_start period_end "
     "not_stated pmid doi url read_in read_url source_loc location tumor_share".split()
@@ -278,6 +278,7 @@ def figure_record(ev: Evidence, study: Study, f: Finding) -> dict[str, Any]:
         "subgroup": f.subgroup,
         "time_origin": f.time_origin,
         "response_level": f.response_level,
+        "factor": f.factor,
         "events": f.events,
         "derived": f.derived,
         "unit_of_analysis": f.unit_of_analysis,

@@ -33,7 +33,7 @@ PEER_REVIEWED = ("original", "systematic-review", "meta-analysis", "narrative-re
 GUIDANCE = ("guideline", "consensus", "hta")
 SUPPORTING = PEER_REVIEWED + GUIDANCE  # kinds that can support an indication or a headline alone
 LEGACY_SOURCE_TYPES = ("review", "web-page", "abstract")
-FINDING_FIELDS = ("subgroup", "time_origin", "response_level")
+FINDING_FIELDS = ("subgroup", "time_origin", "response_level", "factor")
 STUDY_FIELDS = ("cohort", "includes", "tumor_mix", "comparisons")
 COMPARISON_FIELDS = (
     "outcome",
@@ -57,6 +57,7 @@ COMPARISON_FIELDS = (
     "definition",
     "source_loc",
     "note",
+    "factor",
 )
 
 
@@ -66,6 +67,7 @@ def finding_extras(c: Checker, m: Map, path: str) -> dict[str, Any]:
         "subgroup": c.get(m, "subgroup", path, "str"),
         "time_origin": c.get(m, "time_origin", path, "str", choices=TIME_ORIGINS),
         "response_level": c.get(m, "response_level", path, "str", choices=RESPONSE_LEVELS),
+        "factor": c.get(m, "factor", path, "str"),
     }
 
 
@@ -146,6 +148,8 @@ def study_extras(
             comparisons.append(comp)
             if comp.outcome:  # a missing outcome is reported once, as missing
                 refs.append(("outcome", comp.outcome, c, cm.lines.get("outcome", cm.line), _join(cpath, "outcome")))
+            if comp.factor:
+                refs.append(("factor", comp.factor, c, cm.lines["factor"], _join(cpath, "factor")))
     return {"cohort": cohort, "includes": tuple(includes), "tumor_mix": tuple(mix), "comparisons": tuple(comparisons)}
 
 
@@ -220,6 +224,7 @@ def _comparison(c: Checker, m: Map, path: str, *, study: str, modality: str, arm
         definition=c.get(m, "definition", path, "str"),
         source_loc=c.get(m, "source_loc", path, "str"),
         note=c.get(m, "note", path, "str"),
+        factor=c.get(m, "factor", path, "str"),
         loc=c.loc(m),
     )
 

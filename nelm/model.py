@@ -72,6 +72,16 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
+class Factor:
+    """A patient factor that changes a risk (a bilioenteric anastomosis, a liver mostly replaced)."""
+
+    id: str
+    label: str
+    description: str = ""
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Arm:
     id: str
     label: str
@@ -126,6 +136,7 @@ class Finding:
     subgroup: str | None = None  # the subset this figure describes (its n is the subset's)
     time_origin: str | None = None  # survival: primary-diagnosis | metastasis-diagnosis | treatment | unstated
     response_level: str | None = None  # response: any | significant | complete
+    factor: str | None = None  # the patient factor its subgroup has (a factor id from the vocabulary)
     loc: Loc | None = None
 
 
@@ -157,6 +168,7 @@ class Comparison:
     definition: str | None = None
     source_loc: str | None = None
     note: str | None = None
+    factor: str | None = None  # the patient factor its exposure is (a factor id from the vocabulary)
     loc: Loc | None = None
 
 
@@ -245,6 +257,7 @@ class SynonymGroup:
 class Evidence:
     modalities: dict[str, Modality] = field(default_factory=dict)  # includes topics
     outcomes: dict[str, Outcome] = field(default_factory=dict)
+    factors: dict[str, Factor] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
     files: tuple[str, ...] = ()
     synonyms: tuple[SynonymGroup, ...] = ()  # the search vocabulary (synonyms.yaml)

@@ -166,34 +166,47 @@ def _base_text(b: dict[str, Any], m: Modality) -> str:
 
 
 def key_risks(ev: Evidence, m: Modality, pairs: list[Pair], limit: int = 1) -> list[dict[str, Any]]:
-    """Adverse events that are not core rows (best NET-specific figure each), then how many
-    patient-factor and other risk statements `show` holds."""
+    """The risks a board weighs: first a patient-factor risk with the figure for patients who have
+    the factor (findings tagged `factor:`), then adverse events that are not core rows (best
+    NET-specific figure each), `limit` figures in all; then how many more `show` holds."""
     safety = [
         (s, f)
         for s, f in pairs
         if not s.indirect
         and f.outcome in ev.outcomes
         and ev.outcomes[f.outcome].category == "safety"
-        and not ev.outcomes[f.outcome].core
+        and (f.factor or not ev.outcomes[f.outcome].core)
     ]
+    by_factor: dict[str, list[Pair]] = {}
     by_outcome: dict[str, list[Pair]] = {}
     for s, f in safety:
-        by_outcome.setdefault(f.outcome, []).append((s, f))
+        (by_factor.setdefault(f.factor, []) if f.factor else by_outcome.setdefault(f.outcome, [])).append((s, f))
     ranked = sorted(by_outcome.items(), key=lambda kv: min(_rank(ev, p) for p in kv[1]))
-    out = []
-    for oid, group in ranked[:limit]:
+    out: list[dict[str, Any]] = []
+    for fid, group in sorted(by_factor.items(), key=lambda kv: min(_rank(ev, p) for p in kv[1])):
+        best = min(group, key=lambda p: _rank(ev, p))
+        factor = ev.factors[fid].label if fid in ev.factors else fid
+        rec = dict(figure_record(ev, *best), factor=fid)
+        rec["figure"] = f"With {factor}: {ev.outcomes[best[1].outcome].label}: {figure_text(ev, *best)}"
+        out.append(rec)
+    out = out[:limit]
+    shown_outcomes = 0
+    for oid, group in ranked:
+        if len(out) >= limit:
+            break
         best = min(group, key=lambda p: _rank(ev, p))
         rec = dict(figure_record(ev, *best))
         rec["figure"] = f"{ev.outcomes[oid].label}: {figure_text(ev, *best)}"
         out.append(rec)
+        shown_outcomes += 1
     statements = [i for i in m.statements if i.topic == "risk"] + [
         i for i in m.contraindications if i.kind == "absolute"
     ]
-    more = len(ranked) - limit
+    more = len(ranked) - shown_outcomes
     if statements or more > 0:
         bits = []
         if more > 0:
-            bits.append(f"{more} more adverse event{'s' * (more != 1)}")
+            bits.append(f"{more} {'more ' if out else ''}adverse event{'s' * (more != 1)}")
         if statements:
             bits.append(f"{len(statements)} risk note{'s' * (len(statements) != 1)}")
         out.append({"figure": f"{', '.join(bits)}: nelm show {m.id}", "outcome": None, "study": None})

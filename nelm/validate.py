@@ -10,7 +10,20 @@ from typing import Any
 
 from nelm import honest
 from nelm.errors import MAX_CANDIDATES, MAX_PER_FILE, Problem, closest
-from nelm.model import Arm, Evidence, Finding, Item, Loc, Modality, Outcome, Source, Study, SynonymGroup, Technique
+from nelm.model import (
+    Arm,
+    Evidence,
+    Factor,
+    Finding,
+    Item,
+    Loc,
+    Modality,
+    Outcome,
+    Source,
+    Study,
+    SynonymGroup,
+    Technique,
+)
 from nelm.yamlsafe import Invalid, Map, Seq
 
 SCHEMA = "nelm/2"
@@ -428,6 +441,7 @@ class Builder:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.outcomes: dict[str, Outcome] = {}
+        self.factors: dict[str, Factor] = {}
         self.sources: dict[str, Source] = {}
         self.modalities: dict[str, Modality] = {}
         self.study_ids: dict[str, Loc] = {}
@@ -475,7 +489,17 @@ class Builder:
             self.synonyms += synonym_groups(c, root, self.synonym_terms)
 
     def _outcomes(self, c: Checker, root: Map) -> None:
-        c.known(root, "", ("schema", "kind", "outcomes"))
+        c.known(root, "", ("schema", "kind", "outcomes", "factors"))
+        for m, path in _items(c, root, "factors", ""):
+            c.known(m, path, ("id", "label", "description"))
+            fid = c.get(m, "id", path, "str", required=True, pattern=ID)
+            if fid and self._unique(c, m, path, fid, self.factors, "factor"):
+                self.factors[fid] = Factor(
+                    id=fid,
+                    label=c.get(m, "label", path, "str", required=True) or fid,
+                    description=c.get(m, "description", path, "str") or "",
+                    loc=c.loc(m),
+                )
         for m, path in _items(c, root, "outcomes", ""):
             c.known(
                 m,
@@ -907,6 +931,8 @@ class Builder:
         mods = arms[arm].modalities if arm in arms else (modality,)
         technique = arms[arm].technique if arm in arms else None
         extras = honest.finding_extras(c, m, path)
+        if extras["factor"]:
+            self.refs.append(("factor", extras["factor"], c, m.lines["factor"], _join(path, "factor")))
         o = self.outcomes.get(outcome or "")
         honest.check_finding(
             c,
@@ -974,6 +1000,7 @@ class Builder:
             "source": self.sources,
             "outcome": self.outcomes,
             "modality": self.modalities,
+            "factor": self.factors,
         }
         for kind, ref, c, line, path in self.refs:
             table = targets[kind]
@@ -986,7 +1013,7 @@ class Builder:
                         " (add it to the bibliography)"
                         if kind == "source"
                         else " (add it to outcomes.yaml)"
-                        if kind == "outcome"
+                        if kind in ("outcome", "factor")
                         else ""
                     ),
                 )
@@ -1032,6 +1059,7 @@ class Builder:
         return Evidence(
             modalities=self.modalities,
             outcomes=self.outcomes,
+            factors=self.factors,
             sources=self.sources,
             files=tuple(self.files),
             synonyms=tuple(self.synonyms),

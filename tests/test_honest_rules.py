@@ -323,9 +323,9 @@ def test_comparison_variants_that_pass(nelm, evidence_copy, changes):
             "unknown outcome 'wellbeing' (add it to outcomes.yaml)",
         ),
         (
-            {"favours": "surgery"},
-            "favours",
-            f"{CPATH}.favours",
+            {"zzq": "surgery"},
+            "zzq",
+            f"{CPATH}.zzq",
             f"unknown field (allowed: {', '.join(honest.COMPARISON_FIELDS)})",
         ),
         (

@@ -139,3 +139,35 @@ def test_readme_shows_the_current_compare_view(nelm):
     block = readme.split("At 80 columns (`COLUMNS=80 nelm compare tace rfa`):\n\n```text\n", 1)[1].split("```", 1)[0]
     r = nelm("compare", "tace", "rfa", "-f", "table", env={"COLUMNS": "80"}, evidence=None)
     assert block == r.stdout
+
+
+def test_key_risks_show_the_figure_for_patients_with_a_risk_factor(nelm, evidence_copy):
+    tace = evidence_copy / "tace.yaml"
+    text = tace.read_text(encoding="utf-8")
+    study = """
+  - id: burden-1
+    source: musunuru-2006
+    design: case-series
+    loe: 4
+    n: 40
+    population: Synthetic series for the key-risks test.
+    findings:
+      - {outcome: morbidity, stat: proportion, value: 30, unit: "%", n: 10, subgroup: livers over 75% replaced,
+         factor: high-tumour-burden}
+"""
+    outcomes = evidence_copy / "outcomes.yaml"
+    outcomes.write_text(
+        outcomes.read_text(encoding="utf-8")
+        + "factors:\n  - {id: high-tumour-burden, label: a liver mostly replaced by tumour}\n",
+        encoding="utf-8",
+    )
+    tace.write_text(text + study, encoding="utf-8")
+    rows = json.loads(nelm("compare", "tace", "rfa", "-f", "json", evidence=evidence_copy).stdout)["results"]
+    risks = next(r for r in rows if r["row"] == "Key risks")["tace"]
+    assert risks[0]["factor"] == "high-tumour-burden"
+    assert risks[0]["figure"].startswith(
+        "With a liver mostly replaced by tumour: Morbidity: livers over 75% replaced: 30%"
+    )
+    tace.write_text(text + study.replace("high-tumour-burden}", "no-such-factor}"), encoding="utf-8")
+    bad = nelm("validate", evidence=evidence_copy)
+    assert bad.code == 1 and "factor: unknown factor 'no-such-factor'" in bad.stderr
