@@ -335,7 +335,13 @@ def studies_cmd(
         net_only=net_only,
     )
     rows = query.study_rows(ev, flt)
-    result = Result("studies", STUDY_COLUMNS, rows, "Study findings")
+    # A column that would only repeat the filter (one modality, one outcome) is left out of the
+    # default columns; --fields and JSON still have it.
+    repeats = {"modality"} if len(flt.modalities) == 1 else set()
+    repeats |= {"outcome"} if len(flt.outcomes) == 1 else set()
+    columns = [c for c in STUDY_COLUMNS if c.key not in repeats]
+    title = "Study findings" + "".join(f": {v[0]}" for v in (flt.modalities, flt.outcomes) if len(v) == 1)
+    result = Result("studies", columns, rows, title)
     if sort:
         if sort not in result.fields():
             raise UsageError(

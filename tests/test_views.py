@@ -171,3 +171,12 @@ def test_key_risks_show_the_figure_for_patients_with_a_risk_factor(nelm, evidenc
     tace.write_text(text + study.replace("high-tumour-burden}", "no-such-factor}"), encoding="utf-8")
     bad = nelm("validate", evidence=evidence_copy)
     assert bad.code == 1 and "factor: unknown factor 'no-such-factor'" in bad.stderr
+
+
+def test_columns_that_only_repeat_a_filter_are_left_out(nelm):
+    header = nelm("studies", "-m", "rfa", "-f", "tsv").stdout.splitlines()[0].split("\t")
+    assert "modality" not in header and "outcome" in header
+    header = nelm("studies", "-m", "rfa", "-o", "os", "-f", "tsv").stdout.splitlines()[0].split("\t")
+    assert "modality" not in header and "outcome" not in header
+    assert "modality" in nelm("studies", "-f", "tsv").stdout.splitlines()[0].split("\t")
+    assert nelm("studies", "-m", "rfa", "--fields", "modality,study", "-f", "tsv").stdout.startswith("modality\tstudy")
