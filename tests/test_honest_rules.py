@@ -586,3 +586,13 @@ def test_every_shipped_source_kind_is_a_nelm_2_kind():
     }
     odd = {s.id: s.type for s in load().sources.values() if s.type not in nelm_2}
     assert not odd, odd
+
+
+def test_the_complete_example_in_evidence_readme_validates(nelm, tmp_path):
+    from conftest import ROOT
+
+    readme = (ROOT / "evidence" / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## A complete example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "rfa.yaml").write_text(example, encoding="utf-8")
+    r = nelm("validate", str(tmp_path / "rfa.yaml"), evidence=None)
+    assert r.code == 0, r.stderr
