@@ -201,12 +201,11 @@ def show_cmd(
             sections = (*sections, "references")
     rows = profile.rows(ev, m, sections, indirect=indirect, flt=_filter(tumor, design, min_n, since))
     out = Output.from_env(no_color=no_color)
-    if _check_format(fmt) in ("auto", "table") and out.resolve_format(fmt) == "table" and not fields:
-        from nelm.output import terminal_width
+    if out.resolve_format(_check_format(fmt)) == "table" and not fields:
         from nelm.pager import paged, terminal_height
 
         with paged(out, terminal_height()):
-            profile.write(out, m, rows, terminal_width(out.stdout))
+            profile.write(out, m, rows, out.table_width())
         return
     cols = [Column("section", "Section"), Column("text", "Text"), Column("source", "Refs")]
     result = Result("show", cols, rows, m.name, json_rows=[query.profile(ev, m)])

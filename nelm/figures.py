@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nelm.model import Comparison, Evidence, Finding, Source, Study
+from nelm.model import Comparison, Evidence, Finding, Number, Source, Study
 
 _QUAL = {"approx": "~", "up-to": "up to ", "at-least": ">=", "more-than": ">", "less-than": "<"}
 _N_QUAL = {"approx": "~", "up-to": "<=", "at-least": ">=", "more-than": ">", "less-than": "<"}
@@ -51,6 +51,16 @@ def value_text(f: Finding) -> str:
 def ci_level_text(level: float) -> str:
     """'95%', '99.9%', '90%': the level as recorded, never rounded to a neighbour."""
     return f"{level * 100:.10g}%"
+
+
+def ci_text(ci: tuple[Number, Number], level: float) -> str:
+    """'95% CI 0.73-1.24', the level as recorded."""
+    return f"{ci_level_text(level)} CI {num(ci[0])}-{num(ci[1])}"
+
+
+def p_text(p: float, qualifier: str | None) -> str:
+    """'p=0.01', or 'p<0.001' with its qualifier kept."""
+    return f"p{_QUAL[qualifier].strip()}{num(p)}" if qualifier else f"p={num(p)}"
 
 
 def n_text(n: int | None, qualifier: str | None) -> str:
@@ -121,13 +131,13 @@ def figure_text(ev: Evidence, study: Study, f: Finding, *, detail: bool = False)
     else:
         parts.append("n not stated")
     if f.ci:
-        parts.append(f"{ci_level_text(f.ci_level)} CI {num(f.ci[0])}-{num(f.ci[1])}")
+        parts.append(ci_text(f.ci, f.ci_level))
     if f.range:
         parts.append(f"range {num(f.range[0])}-{num(f.range[1])}")
     if f.iqr:
         parts.append(f"IQR {num(f.iqr[0])}-{num(f.iqr[1])}")
     if f.p is not None and f.value is not None:
-        parts.append(f"p={num(f.p)}" if not f.p_qualifier else f"p{_QUAL[f.p_qualifier].strip()}{num(f.p)}")
+        parts.append(p_text(f.p, f.p_qualifier))
     parts.append(citation(ev, study))
     per = f" per {f.unit_of_analysis}" if f.unit_of_analysis not in (None, "patient") else ""
     show_arm = arm is not None and (detail or len(study.arms) > 1)
@@ -189,9 +199,9 @@ def comparison_text(ev: Evidence, study: Study, c: Comparison) -> str:
         value = f"{_MEASURE_WORD.get(c.measure, c.measure)} {_QUAL.get(c.qualifier or '', '')}{v}{unit_suffix(c.unit)}".strip()
     parts = []
     if c.ci:
-        parts.append(f"{ci_level_text(c.ci_level)} CI {num(c.ci[0])}-{num(c.ci[1])}")
+        parts.append(ci_text(c.ci, c.ci_level))
     if c.p is not None:
-        parts.append(f"p={num(c.p)}" if not c.p_qualifier else f"p{_QUAL[c.p_qualifier].strip()}{num(c.p)}")
+        parts.append(p_text(c.p, c.p_qualifier))
     if c.adjusted is not None:
         parts.append("adjusted" if c.adjusted else "unadjusted")
     if c.n is not None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from nelm.model import Arm, Comparison
+from nelm.yamlsafe import Map, Seq
 
 if TYPE_CHECKING:
     from nelm.validate import Checker
-    from nelm.yamlsafe import Map
 
 TIME_ORIGINS = ("primary-diagnosis", "metastasis-diagnosis", "treatment", "unstated")
 RESPONSE_LEVELS = ("any", "significant", "complete", "unstated")
@@ -173,7 +173,7 @@ def _comparison(c: Checker, m: Map, path: str, *, study: str, modality: str, arm
     value: Any = None
     raw = m.get("value")
     if raw is not None:
-        value = c.get(m, "value", path, "pair") if type(raw).__name__ == "Seq" else c.get(m, "value", path, "num")
+        value = c.get(m, "value", path, "pair") if isinstance(raw, Seq) else c.get(m, "value", path, "num")
     if measure and measure != "test" and value is None:
         c.problem(
             m.line,
@@ -196,8 +196,8 @@ def _comparison(c: Checker, m: Map, path: str, *, study: str, modality: str, arm
         for mod in arms[ref].modalities if ref in arms else ():
             if mod not in mods:
                 mods.append(mod)
-    if exposure or not mods:
-        mods.insert(0, modality) if modality not in mods else None
+    if (exposure or not mods) and modality not in mods:
+        mods.insert(0, modality)
     n = c.get(m, "n", path, "int", low=1)
     return Comparison(
         outcome=outcome or "",

@@ -68,7 +68,7 @@ def rows(
     if "summary" in sections:
         add("summary", m.summary)
         base = evidence_base(ev, m)
-        add("summary", "Evidence: " + sof._base_text(base, m))
+        add("summary", "Evidence: " + sof.base_text(base, m))
     for key, items in (("indications", m.indications), ("contraindications", m.contraindications)):
         if key in sections:
             for i in items:

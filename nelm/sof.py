@@ -75,7 +75,7 @@ def summary_of_findings(
         risks: dict[str, Any] = {"row": "Key risks", "outcome": None, "section": "risks"}
         for m in mods:
             b = evidence_base(ev, m)
-            b["figure"] = _base_text(b, m)
+            b["figure"] = base_text(b, m)
             base[m.id] = [b]
             risks[m.id] = key_risks(ev, m, per_mod[m.id])
         rows.extend([base, risks])
@@ -153,7 +153,7 @@ def _context(ev: Evidence, group: list[Pair], best: Pair | None, *, pooled: bool
     return f"{k} studies, {n}{span}"
 
 
-def _base_text(b: dict[str, Any], m: Modality) -> str:
+def base_text(b: dict[str, Any], m: Modality) -> str:
     k, r = b["cohorts"], b["syntheses"]
     text = f"{k} NET cohort{'s' * (k != 1)}, {'>=' if b['patients_incomplete'] else ''}{b['patients']} patients"
     if r:
