@@ -558,6 +558,121 @@ def search_cmd(
     )
 
 
+def _with_profile_flags(func: Any) -> Any:
+    """Give a command one option per profile field (--burden-pct 40, --bilioenteric-anastomosis yes),
+    from the one table of fields in nelm.patient; the values arrive in the command's **answers."""
+    import inspect
+
+    from nelm.patient import FIELDS
+
+    sig = inspect.signature(func, eval_str=True)  # resolved: Typer reads __signature__ as it is
+    params = [p for p in sig.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
+    metavar = {"yes-no": "yes|no", "number": "NUMBER", "integer": "INTEGER"}
+    for f in FIELDS:
+        option = typer.Option(
+            f.flag,
+            help=f"{f.meaning[:1].upper()}{f.meaning[1:]}: {f.accepted()}.",
+            metavar=metavar.get(f.kind, "|".join(f.choices)),
+            rich_help_panel="Patient",
+        )
+        params.append(
+            inspect.Parameter(
+                f.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[Optional[str], option]
+            )
+        )
+    func.__signature__ = sig.replace(parameters=params)
+    return func
+
+
+ProfileFile = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--profile",
+        "-p",
+        help="Patient profile: a YAML file of field: value (the fields below; flags override the file).",
+        metavar="FILE",
+        dir_okay=False,
+    ),
+]
+
+
+def _patient(profile_file: Path | None, answers: dict[str, Any]) -> dict[str, Any]:
+    from nelm import patient
+
+    base = patient.read_profile(str(profile_file)) if profile_file else {}
+    return patient.merge(base, answers)
+
+
+@app.command(
+    "match",
+    epilog="Examples: nelm match --resectable no --burden-pct 40 --bilioenteric-anastomosis yes | "
+    "nelm match -p case.yaml tace y90 -f json\n\nThe fields, their units and the rules are described in docs/match.md.",
+)
+@_with_profile_flags
+def match_cmd(
+    modalities: Annotated[
+        Optional[list[str]],
+        typer.Argument(help="Only these modalities (default: every treatment).", autocompletion=_complete_modality),
+    ] = None,
+    profile_file: ProfileFile = None,
+    fmt: Format = "auto",
+    fields: Fields = None,
+    no_headers: NoHeaders = False,
+    no_color: NoColor = False,
+    **answers: Any,
+) -> None:
+    """Which options fit this patient: a verdict for each modality (candidate, caution, not-suitable,
+    insufficient-information), most suitable first, with every reason and its source, the risks
+    that apply to this patient, and the unknown fields that could change the verdict.
+
+    The rules are each modality's selection criteria in the evidence (guideline, consensus or study
+    positions); nelm only compares the profile with them. Not a substitute for the tumour board."""
+    from nelm import match, query
+
+    pat = _patient(profile_file, answers)
+    ev = _load()
+    mods = []
+    for name in modalities or ():
+        m = query.resolve(ev, name)
+        if m not in mods:
+            mods.append(m)
+    results = match.match(ev, pat, mods or None)
+    records = [match.record(ev, r) for r in results]
+    out = Output.from_env(no_color=no_color)
+    if out.resolve_format(_check_format(fmt)) == "table" and not fields:
+        from nelm.pager import paged, terminal_height
+        from nelm.render import match_text
+
+        shown = [
+            dict(
+                rec,
+                no_reason=match.NO_RULES if not r.modality.criteria else "no criterion applies to this profile",
+                risks=[dict(k, lines=match.risk_lines(ev, k)) for k in rec["risks"]],
+            )
+            for r, rec in zip(results, records, strict=True)
+        ]
+        with paged(out, terminal_height()):
+            match_text.write(out, match.describe(pat), shown, out.table_width())
+        return
+    cols = [
+        Column("option", "Option"),
+        Column("verdict", "Verdict"),
+        Column("item", "Item"),
+        Column("text", "Text"),
+        Column("citation", "Sources"),
+    ]
+    result = Result(
+        "match",
+        cols,
+        match.rows(ev, results),
+        "Options for this patient",
+        extra_fields=["modality"],
+        json_rows=records,
+        envelope={"profile": pat},
+    )
+    _render(result, fmt, fields, no_headers, no_color)
+
+
 @app.command("refs", epilog="Example: nelm refs tace rfa | nelm refs -f csv > refs.csv")
 def refs_cmd(
     modalities: Annotated[

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nelm.patient import Condition
 
 Number = int | float
 Value = Number | tuple[Number, Number] | None
@@ -78,6 +82,20 @@ class Factor:
     id: str
     label: str
     description: str = ""
+    when: Condition | None = None  # which patients have it, in terms of the match profile
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """A selection rule of a modality: when `when` holds for a patient, `verdict` applies, for `reason`."""
+
+    id: str
+    when: Condition
+    verdict: str  # candidate | caution | not-suitable
+    reason: str
+    sources: tuple[str, ...]
+    grade: str | None = None  # the source's own grade for the position, as printed
     loc: Loc | None = None
 
 
@@ -221,6 +239,7 @@ class Item:
     kind: str | None = None  # absolute|relative for contraindications
     topic: str | None = None  # for statements
     grade: str | None = None  # a guideline's own grade or level for this position, as printed
+    factors: tuple[str, ...] = ()  # patient factors a risk statement is about (factor ids)
     loc: Loc | None = None
 
 
@@ -240,6 +259,7 @@ class Modality:
     statements: tuple[Item, ...] = ()
     studies: tuple[Study, ...] = ()
     techniques: tuple[Technique, ...] = ()
+    criteria: tuple[Criterion, ...] = ()  # selection rules for `nelm match`
     loc: Loc | None = None
 
 

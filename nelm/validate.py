@@ -8,7 +8,7 @@ import re
 import unicodedata
 from typing import Any
 
-from nelm import honest
+from nelm import criteria, honest
 from nelm.errors import MAX_CANDIDATES, MAX_PER_FILE, Problem, closest
 from nelm.model import (
     Arm,
@@ -451,6 +451,8 @@ class Builder:
         self.read_checks: list[tuple[str, str | None, Checker, int, str]] = []
         self.support_checks: list[tuple[tuple[str, ...], Checker, int, str]] = []
         self.include_refs: list[tuple[str, Checker, int, str]] = []
+        self.criterion_ids: dict[str, Any] = {}
+        self.rule_source_checks: list[tuple[str, Checker, int, str]] = []
         self.files: list[str] = []
         self.synonyms: list[SynonymGroup] = []
         self.synonym_terms: dict[str, Loc] = {}  # term_key -> where it is listed
@@ -491,13 +493,16 @@ class Builder:
     def _outcomes(self, c: Checker, root: Map) -> None:
         c.known(root, "", ("schema", "kind", "outcomes", "factors"))
         for m, path in _items(c, root, "factors", ""):
-            c.known(m, path, ("id", "label", "description"))
+            c.known(m, path, ("id", "label", "description", "when"))
             fid = c.get(m, "id", path, "str", required=True, pattern=ID)
+            when = m.get("when")
+            when_map = c.mapping(when, m.lines.get("when"), _join(path, "when")) if when is not None else None
             if fid and self._unique(c, m, path, fid, self.factors, "factor"):
                 self.factors[fid] = Factor(
                     id=fid,
                     label=c.get(m, "label", path, "str", required=True) or fid,
                     description=c.get(m, "description", path, "str") or "",
+                    when=criteria.condition(c, when_map, _join(path, "when")) if when_map is not None else None,
                     loc=c.loc(m),
                 )
         for m, path in _items(c, root, "outcomes", ""):
@@ -617,6 +622,7 @@ class Builder:
                 "contraindications",
                 "statements",
                 "techniques",
+                "criteria",
                 "studies",
             ),
         )
@@ -646,6 +652,10 @@ class Builder:
             study = self._study(c, m, path, mid)
             if study is not None:
                 studies.append(study)
+        rules, rule_refs = criteria.criteria(c, root, self.criterion_ids)
+        for sid, line, path in rule_refs:
+            self.refs.append(("source", sid, c, line, path))
+            self.rule_source_checks.append((sid, c, line, path))
         self.modalities[mid] = Modality(
             id=mid,
             kind=kind,
@@ -658,9 +668,10 @@ class Builder:
             searched=searched,
             indications=self._list_items(c, root, "indications", ()),
             contraindications=self._list_items(c, root, "contraindications", ("kind",)),
-            statements=self._list_items(c, root, "statements", ("topic",)),
+            statements=self._list_items(c, root, "statements", ("topic", "factors")),
             studies=tuple(studies),
             techniques=tuple(techniques),
+            criteria=tuple(rules),
             loc=c.loc(root),
         )
 
@@ -685,10 +696,17 @@ class Builder:
                     else None,
                     topic=c.get(m, "topic", path, "str", required=True, choices=TOPICS) if "topic" in extra else None,
                     grade=c.get(m, "grade", path, "str"),
+                    factors=self._factor_refs(c, m, path) if "factors" in extra else (),
                     loc=c.loc(m),
                 )
             )
         return tuple(out)
+
+    def _factor_refs(self, c: Checker, m: Map, path: str) -> tuple[str, ...]:
+        factors = c.get(m, "factors", path, "strs", pattern=ID) or ()
+        for fid in factors:
+            self.refs.append(("factor", fid, c, m.lines.get("factors", m.line), _join(path, "factors")))
+        return factors
 
     def _study(self, c: Checker, m: Map, path: str, modality: str) -> Study | None:
         c.known(
@@ -1038,6 +1056,15 @@ class Builder:
                     line,
                     path,
                     f"supported only by {', '.join(sorted(set(kinds)))}: cite a peer-reviewed or guideline source too",
+                )
+        for sid, c, line, path in self.rule_source_checks:
+            src = self.sources.get(sid)
+            if src is not None and src.type not in criteria.RULE_SOURCE_KINDS:
+                c.problem(
+                    line,
+                    path,
+                    f"{sid!r} is a {src.type}: a selection criterion rests on a guideline, consensus or study"
+                    f" ({', '.join(criteria.RULE_SOURCE_KINDS)})",
                 )
         for ref, c, line, path in self.include_refs:
             if ref not in self.study_ids and ref not in self.sources:

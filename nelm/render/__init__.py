@@ -36,6 +36,7 @@ class Result:
     title: str = ""
     extra_fields: list[str] = field(default_factory=list)  # selectable with --fields, hidden by default
     json_rows: list[dict[str, Any]] | None = None  # richer records for JSON, when they differ from rows
+    envelope: dict[str, Any] = field(default_factory=dict)  # more top-level JSON keys (match: the profile)
 
     def row_fields(self) -> list[str]:
         """Keys of the tabular rows (when json_rows is None, also the keys of the JSON records)."""
@@ -69,6 +70,7 @@ def record_fields(result: Result) -> list[str]:
         "compare": "row outcome section",
         "search": "modality study field text snippet matched citation location",
         "refs": "number id citation type year pmid doi url read",
+        "match": "modality name verdict reasons risks missing searched reviewed",
     }
     figures = ["modality", *RECORD_FIELDS]
     if result.command == "outcomes" and "figure" not in [c.key for c in result.columns]:
@@ -113,7 +115,12 @@ def select(result: Result, fields: str | None) -> Result:
     columns = [headers.get(k, Column(k, k)) for k in wanted]
     # Table rows stay whole: display helpers may read keys that were not selected.
     return Result(
-        result.command, columns, rows, result.title, json_rows=[{k: r.get(k) for k in wanted} for r in records]
+        result.command,
+        columns,
+        rows,
+        result.title,
+        json_rows=[{k: r.get(k) for k in wanted} for r in records],
+        envelope=result.envelope,
     )
 
 

@@ -28,5 +28,6 @@ def write(out: Output, result: Result, *, lines: bool) -> None:
         for row in rows:
             out.stdout.write(dumps(row) + "\n")
         return
-    doc = {"schema_version": SCHEMA_VERSION, "command": result.command, "count": len(rows), "results": rows}
+    doc = {"schema_version": SCHEMA_VERSION, "command": result.command, **result.envelope}
+    doc.update(count=len(rows), results=rows)
     out.stdout.write(dumps(doc, 2 if out.stdout_tty else None) + "\n")
