@@ -111,7 +111,7 @@ def parse_value(name: str, raw: Any, where: str = "") -> Answer | None:
     if isinstance(raw, Invalid):
         raw = raw.text
     bad = f"{where}: {raw!r} is not accepted; accepted: {f.accepted()}"
-    if raw is None:
+    if raw is None or (isinstance(raw, str) and raw.strip().lower() == "unknown" and "unknown" not in f.choices):
         return None
     if f.kind in ("yes-no", "choice"):
         if isinstance(raw, bool) and f.kind == "yes-no":
@@ -120,11 +120,9 @@ def parse_value(name: str, raw: Any, where: str = "") -> Answer | None:
             raise ProfileError(bad)
         text = raw.strip()
         match = next((c for c in f.choices or YES_NO if c.lower() == text.lower()), None)
-        if match is None and f.kind == "yes-no" and text.lower() == "unknown":
-            return None
         if match is None:
             raise ProfileError(bad)
-        return None if match == "unknown" else match
+        return None if match == "unknown" and f.kind == "yes-no" else match
     if isinstance(raw, bool):
         raise ProfileError(bad)
     if isinstance(raw, str):

@@ -13,7 +13,7 @@ MARK = {"candidate": "+", "caution": "!", "not-suitable": "x"}
 
 def write(out: Output, profile_lines: list[str], records: list[dict[str, Any]], width: int) -> None:
     width = max(width, 40)
-    lines = ["Options for this patient, most suitable first (NET-specific evidence; not a recommendation)"]
+    lines = _wrap("Options for this patient, most suitable first (not a recommendation)", width, "")
     lines += _wrap("Patient: " + ("; ".join(profile_lines) if profile_lines else "no fields given"), width, "  ")
     for i, rec in enumerate(records, 1):
         lines.append("")
