@@ -673,6 +673,104 @@ def match_cmd(
     _render(result, fmt, fields, no_headers, no_color)
 
 
+@app.command(
+    "brief",
+    epilog="Examples: nelm brief tace rfa > board.md | nelm brief -p case.yaml -f html -o board.html\n\n"
+    "See docs/brief.md.",
+)
+@_with_profile_flags
+def brief_cmd(
+    modalities: Annotated[
+        Optional[list[str]],
+        typer.Argument(
+            help="The options to summarise (default with a profile: the most suitable ones).",
+            autocompletion=_complete_modality,
+        ),
+    ] = None,
+    profile_file: ProfileFile = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown or html.", metavar="FORMAT")] = "markdown",
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.", dir_okay=False)
+    ] = None,
+    paper: Annotated[str, typer.Option("--paper", help="Page size of the HTML's print CSS: a4 or letter.")] = "a4",
+    forest: Annotated[
+        Optional[str],
+        typer.Option(
+            "--forest",
+            help="HTML only: embed the forest plot of this outcome for the chosen options (needs nelm[plot]).",
+            metavar="OUTCOME",
+            autocompletion=_complete_outcome,
+        ),
+    ] = None,
+    **answers: Any,
+) -> None:
+    """A one-page tumour-board brief: the case and the match verdicts (with a profile), the summary
+    of findings, head-to-head results and key risks for the chosen options, the disclaimer, and
+    numbered references (Vancouver, with PMID/DOI) for exactly what it cites."""
+    from nelm import brief, query
+
+    fmt, paper = fmt.lower(), paper.lower()
+    if fmt not in ("markdown", "md", "html"):
+        raise UsageError(f"unknown format '{fmt}' for brief", "choose from: markdown, html")
+    if paper not in ("a4", "letter"):
+        raise UsageError(f"unknown paper '{paper}'", "choose from: a4, letter")
+    if forest and fmt != "html":
+        raise UsageError("--forest needs -f html", "the Markdown brief has no images")
+    given = profile_file is not None or any(v is not None for v in answers.values())
+    pat = _patient(profile_file, answers) if given else None
+    if not modalities and pat is None:
+        raise UsageError("brief needs modalities or a profile", "e.g. nelm brief tace rfa, or nelm brief -p case.yaml")
+    ev = _load()
+    mods = []
+    for name in modalities or ():
+        m = query.resolve(ev, name)
+        if m not in mods:
+            mods.append(m)
+    doc = brief.build(ev, mods, pat)
+    if fmt == "html":
+        from nelm.render import brief_html
+
+        svg = (
+            _forest_svg(ev, forest, [m for m in ev.treatments if m.id in {i for i, _ in doc.modalities}])
+            if forest
+            else None
+        )
+        text = brief_html.render(doc, paper, svg)
+    else:
+        from nelm.render import brief_md
+
+        text = brief_md.render(doc)
+    if output is None:
+        out = Output.from_env()
+        out.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise NelmError(f"cannot write {output}: {e.strerror or e}") from None
+
+
+def _forest_svg(ev: Any, outcome: str, mods: list[Any]) -> str | None:
+    """The forest plot of one outcome as inline SVG markup, or None when nothing can be plotted."""
+    import tempfile
+
+    from nelm import query
+    from nelm.render.forest_image import PlotUnavailable, write_forest_image
+
+    oid = query.resolve_outcome(ev, outcome)
+    groups = query.forest(ev, oid, mods, query.StudyFilter(net_only=True))
+    if not groups:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "forest.svg"
+        try:
+            write_forest_image(groups, path)
+        except PlotUnavailable as e:
+            raise UsageError(str(e).split(":")[0], e.hint) from None
+        svg = path.read_text(encoding="utf-8")
+    return svg[svg.index("<svg") :]
+
+
 @app.command("refs", epilog="Example: nelm refs tace rfa | nelm refs -f csv > refs.csv")
 def refs_cmd(
     modalities: Annotated[

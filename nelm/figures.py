@@ -249,6 +249,7 @@ def comparison_record(ev: Evidence, study: Study, c: Comparison) -> dict[str, An
         "figure": comparison_text(ev, study, c),
         "citation": citation(ev, study),
         "source": study.source,
+        "via": study.via,
         "year": src.year if src else None,
         "pmid": src.pmid if src else None,
         "doi": src.doi if src else None,
@@ -363,7 +364,7 @@ def vancouver(src: Source) -> str:
     parts = [names + "." if names else "", title if title.endswith(("?", "!")) else title + "."]
     venue = src.journal or src.publisher
     if src.journal:
-        tail = f"{src.journal}. {src.year or ''}"
+        tail = f"{src.journal.rstrip('.')}." + (f" {src.year}" if src.year else "")
         if src.volume:
             tail += f";{src.volume}"
             if src.issue:
