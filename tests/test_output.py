@@ -234,11 +234,20 @@ def test_force_color_colours_a_table(sh):
     assert "\x1b[" not in r.stdout
 
 
-def test_json_path_does_not_import_rich():
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["studies", "-f", "json"],
+        ["match", "--resectable", "no", "--bilioenteric-anastomosis", "yes", "-f", "json"],
+        ["brief", "tace", "rfa"],
+        ["brief", "tace", "rfa", "-f", "html"],
+    ],
+)
+def test_json_markdown_and_html_paths_do_not_import_rich(args):
     code = (
         "import sys, io, contextlib; from nelm.cli import main\n"
         "buf = io.StringIO()\n"
-        "with contextlib.redirect_stdout(buf): main(['studies', '-f', 'json'])\n"
+        f"with contextlib.redirect_stdout(buf): main({args!r})\n"
         "print(any(m == 'rich' or m.startswith('rich.') for m in sys.modules))"
     )
     env = {**os.environ, "NELM_EVIDENCE_DIR": str(FIXTURE_EVIDENCE)}
