@@ -542,7 +542,6 @@ AUTHOR_YEAR = re.compile(r"^[A-Z][^\s]*( [A-Z][^\s]*)* \d{4}(, [a-z ]+)?( via .+
 # no readable page gives its authors/year. Source id -> the label nelm prints for it.
 EXCEPTIONS: dict[str, str] = {
     "mayo-2010": "Mayo",  # no year printed in the excerpt read
-    "midgut-hae-vs-hace-rct": "Midgut HAE vs HACE trial",  # aggregator page: no authors, journal or year
     "middlesex-rfa-net-abdom-imaging": "Abdom Imaging",  # neither authors nor year
     "sposito-2017": "Sposito",  # year not printed in the part read
     "surgical-mwa-397-nelm": "surgical-mwa-397-nelm",  # aggregator page: no authors, journal or year
@@ -610,7 +609,7 @@ SOURCE_GAPS = {
     "igr-2009-hepatectomy-rfa-15-lm", "ijh-2012-netlm-treatment-review", "io360-lung-shunt-net",
     "jclinanesth-2022-cryoshock-case", "jgh-2017-y90-net-single-centre", "karzinoidtumore-de-ethanol",
     "kim-zimmerman-hong-jgo-review", "liver-metastases-qa", "ludwig-lsf-net-prospective", "mayo-2010",
-    "memon-2012-net-y90", "middlesex-rfa-net-abdom-imaging", "midgut-hae-vs-hace-rct", "bjs-2009-hae-midgut-carcinoid", "net-liver-metastases-consensus-2015",
+    "memon-2012-net-y90", "middlesex-rfa-net-abdom-imaging", "bjs-2009-hae-midgut-carcinoid", "net-liver-metastases-consensus-2015",
     "nhse-sirt-commissioning", "nice-ipg786-overview-2023", "reliasmedia-memon-commentary", "sposito-2017",
     "surgical-mwa-397-nelm", "taner-2013", "torzilli-pei-review", "unos-net-lt-2011", "vinzant-2021",
     "world-j-surg-2001-net-ablation-review",
