@@ -84,7 +84,7 @@ def _run(argv: list[str] | None) -> int:
 
 def _cache_warning() -> None:
     """The parse cache's one warning of the run, if loading found it unsafe (core modules never print)."""
-    cache = sys.modules.get("nelm.cache")  # imported only if evidence was loaded
+    cache = sys.modules.get("nelm.evidence.cache")  # imported only if evidence was loaded
     reason = cache.close() if cache else None
     if reason:
         try:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from nelm.model import Evidence, Modality
+from nelm.evidence.model import Evidence, Modality
 from nelm.patient import Profile
 
 DISCLAIMER = (

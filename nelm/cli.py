@@ -35,7 +35,7 @@ app = typer.Typer(
 
 # -- shared options --------------------------------------------------------------------------
 def _evidence_dir() -> Path:
-    from nelm.load import shipped_dir
+    from nelm.evidence.load import shipped_dir
 
     return shipped_dir()
 
@@ -51,7 +51,7 @@ def _complete_modality(incomplete: str) -> list[str]:
 
 
 def _complete_outcome(incomplete: str) -> list[str]:
-    from nelm import yamlsafe
+    from nelm.evidence import yamlsafe
 
     try:
         doc = yamlsafe.read(str(_evidence_dir() / "outcomes.yaml"))
@@ -112,7 +112,7 @@ NoPooled = Annotated[
 
 
 def _load() -> Any:
-    from nelm.load import load
+    from nelm.evidence.load import load
 
     return load()
 
@@ -531,7 +531,7 @@ def search_cmd(
     """Find studies, indications, statements, profiles and references holding every word (or a synonym
     from synonyms.yaml), case- and accent-insensitive."""
     from nelm import query
-    from nelm.validate import term_key
+    from nelm.evidence.validate.synonyms import term_key
 
     text = " ".join(words or [])
     if author is not None and not term_key(author):
@@ -798,7 +798,7 @@ def validate_cmd(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
 ) -> None:
     """Check evidence files: structure, types, ranges and cross-references. Exit 1 when any problem is found."""
-    from nelm.load import build
+    from nelm.evidence.load import build
 
     evidence, problems = build(list(paths) if paths else None)
     if problems:

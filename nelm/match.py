@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from nelm.model import Criterion, Evidence, Modality
+from nelm.evidence.model import Criterion, Evidence, Modality
 from nelm.patient import BY_NAME, FIELDS, Profile
 
 # Most suitable first; the order of `nelm match`.

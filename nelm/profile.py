@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nelm.model import Evidence, Modality, Study
+from nelm.evidence.model import Evidence, Modality, Study
 
 SECTIONS = ("summary", "indications", "contraindications", "statements", "comparisons", "findings", "references")
 DEFAULT = ("summary", "indications", "contraindications", "comparisons", "findings", "references")

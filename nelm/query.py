@@ -9,6 +9,9 @@ from typing import Any
 
 from nelm import combine, synthesis
 from nelm.errors import UsageError
+from nelm.evidence.model import Comparison, Evidence, Finding, Item, Modality, Study
+from nelm.evidence.validate.synonyms import fold, term_key
+from nelm.evidence.validate.vocabulary import DESIGNS, TUMOR_TYPES
 from nelm.figures import (
     comparison_record,
     comparison_text,
@@ -19,8 +22,6 @@ from nelm.figures import (
     source_label,
     vancouver,
 )
-from nelm.model import Comparison, Evidence, Finding, Item, Modality, Study
-from nelm.validate import DESIGNS, TUMOR_TYPES, fold, term_key
 
 DESIGN_GROUPS = {
     "randomized": ("rct",),

@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from nelm import combine, synthesis
+from nelm.evidence.honest import SUPPORTING
+from nelm.evidence.model import Evidence, Finding, Modality, Study
 from nelm.figures import (
     comparison_record,
     figure_record,
@@ -21,8 +23,6 @@ from nelm.figures import (
     num,
     unit_suffix,
 )
-from nelm.honest import SUPPORTING
-from nelm.model import Evidence, Finding, Modality, Study
 
 NO_DATA = "no NET data"
 Pair = tuple[Study, Finding]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nelm.combine import Pair, cohort_of, groups
-from nelm.model import Evidence
+from nelm.evidence.model import Evidence
 
 MIN_STUDIES = 3
 METHOD = "dl"

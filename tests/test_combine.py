@@ -7,8 +7,8 @@ import itertools
 import pytest
 
 from nelm import combine, query
-from nelm.load import load
-from nelm.model import Arm, Finding, Study
+from nelm.evidence.load import load
+from nelm.evidence.model import Arm, Finding, Study
 
 
 def _study(sid: str = "s1", **kw) -> Study:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS
 
-from nelm import query, yamlsafe
-from nelm.load import load, shipped_dir
+from nelm import query
+from nelm.evidence import yamlsafe
+from nelm.evidence.load import load, shipped_dir
 
 CORE = ["resection", "embolization", "tace", "radioembolization", "rfa", "cryoablation", "transplant"]
 N_WORDS = 12
