@@ -64,7 +64,7 @@ def _complete_outcome(incomplete: str) -> list[str]:
 def _check_format(value: str) -> str:
     key = value.lower()
     if key not in FORMATS:
-        from nelm.query import suggest
+        from nelm.analysis.lookup import suggest
 
         raise UsageError(f"unknown format '{value}'", suggest(key, FORMATS) or f"choose from: {', '.join(FORMATS)}")
     return key
@@ -97,13 +97,13 @@ def _filter(tumor: list[str] | None, design: list[str] | None, min_n: int | None
     """The study filter of compare, outcomes and show (None when no filter is given)."""
     if not (tumor or design or min_n is not None or since is not None):
         return None
-    from nelm import query
+    from nelm.analysis import filters
 
     for name in tumor or ():
-        query.tumor_set(name)  # a usage error for an unknown name
+        filters.tumor_set(name)  # a usage error for an unknown name
     for name in design or ():
-        query.design_set(name)
-    return query.StudyFilter(tumors=tuple(tumor or ()), designs=tuple(design or ()), min_n=min_n, since=since)
+        filters.design_set(name)
+    return filters.StudyFilter(tumors=tuple(tumor or ()), designs=tuple(design or ()), min_n=min_n, since=since)
 
 
 NoPooled = Annotated[
@@ -137,10 +137,10 @@ def list_cmd(
     fmt: Format = "auto", fields: Fields = None, no_headers: NoHeaders = False, no_color: NoColor = False
 ) -> None:
     """List the treatment modalities with a one-line summary, studies and patients."""
-    from nelm import query
+    from nelm.analysis import browse
 
     ev = _load()
-    rows = query.list_rows(ev)
+    rows = browse.list_rows(ev)
     cols = [
         Column("id", "Modality"),
         Column(
@@ -187,10 +187,11 @@ def show_cmd(
 ) -> None:
     """One modality: summary, indications, contraindications, head-to-head results, one line per
     outcome, and the numbered references once at the end (NET-specific evidence unless --indirect)."""
-    from nelm import profile, query
+    from nelm.analysis import browse, lookup
+    from nelm.render import show as profile
 
     ev = _load()
-    m = query.resolve(ev, modality)
+    m = lookup.resolve(ev, modality)
     sections: tuple[str, ...] = profile.DEFAULT
     if section:
         bad = [x for x in section if x not in profile.SECTIONS]
@@ -208,7 +209,7 @@ def show_cmd(
             profile.write(out, m, rows, out.table_width())
         return
     cols = [Column("section", "Section"), Column("text", "Text"), Column("source", "Refs")]
-    result = Result("show", cols, rows, m.name, json_rows=[query.profile(ev, m)])
+    result = Result("show", cols, rows, m.name, json_rows=[browse.profile(ev, m)])
     _render(result, fmt, fields, no_headers, no_color)
 
 
@@ -242,22 +243,22 @@ def compare_cmd(
 
     Each cell summarises the figures of one kind (e.g. 5-year survival) as their range across
     studies; --detail lists every study's figure with its definition and design."""
-    from nelm import query
+    from nelm.analysis import lookup, summaries
 
     ev = _load()
     mods = []
     for name in modalities:
-        m = query.resolve(ev, name)
+        m = lookup.resolve(ev, name)
         if m not in mods:
             mods.append(m)
     if len(mods) < 2:
         raise UsageError("compare needs at least two different modalities", "e.g. nelm compare tace rfa")
-    outcomes = [query.resolve_outcome(ev, o) for o in outcome] if outcome else None
+    outcomes = [lookup.resolve_outcome(ev, o) for o in outcome] if outcome else None
     flt = _filter(tumor, design, min_n, since)
-    rows = query.compare(
+    rows = summaries.compare(
         ev, mods, outcomes, detail, pooled=not no_pooled, all_outcomes=all_outcomes, indirect=indirect, flt=flt
     )
-    names = [query.short_name(m) for m in mods]
+    names = [lookup.short_name(m) for m in mods]
     cols = [Column("row", "", cap=14)] + [Column(m.id, name) for m, name in zip(mods, names, strict=True)]
     what = "Every figure" if detail else "Summary of findings"
     scope = "" if indirect else " (NET-specific evidence)"
@@ -318,22 +319,22 @@ def studies_cmd(
     no_color: NoColor = False,
 ) -> None:
     """One row per study finding, filtered and sorted."""
-    from nelm import query
+    from nelm.analysis import browse, filters, lookup
 
     ev = _load()
-    flt = query.StudyFilter(
-        modalities=tuple(query.resolve(ev, m).id for m in modality or ()),
-        outcomes=tuple(query.resolve_outcome(ev, o) for o in outcome or ()),
+    flt = filters.StudyFilter(
+        modalities=tuple(lookup.resolve(ev, m).id for m in modality or ()),
+        outcomes=tuple(lookup.resolve_outcome(ev, o) for o in outcome or ()),
         tumors=tuple(tumor or ()),
         designs=tuple(design or ()),
         min_n=min_n,
         since=since,
         until=until,
         text=text,
-        techniques=tuple(query.resolve_technique(ev, t) for t in technique or ()),
+        techniques=tuple(lookup.resolve_technique(ev, t) for t in technique or ()),
         net_only=net_only,
     )
-    rows = query.study_rows(ev, flt)
+    rows = browse.study_rows(ev, flt)
     # A column that would only repeat the filter (one modality, one outcome) is left out of the
     # default columns; --fields and JSON still have it.
     repeats = {"modality"} if len(flt.modalities) == 1 else set()
@@ -345,9 +346,9 @@ def studies_cmd(
         if sort not in result.fields():
             raise UsageError(
                 f"unknown sort field '{sort}'",
-                query.suggest(sort, result.fields()) or f"choose from: {', '.join(result.fields())}",
+                lookup.suggest(sort, result.fields()) or f"choose from: {', '.join(result.fields())}",
             )
-        rows = query.sort_rows(rows, sort, reverse)
+        rows = browse.sort_rows(rows, sort, reverse)
     elif reverse:
         rows.reverse()
     result.rows = rows[:limit] if limit is not None else rows
@@ -386,7 +387,7 @@ def outcomes_cmd(
 ) -> None:
     """The outcome vocabulary, or every modality's figures for one outcome, grouped by modality and
     measure, each group's pooled estimate first (NET-specific evidence unless --indirect)."""
-    from nelm import query
+    from nelm.analysis import browse, lookup, summaries
 
     ev = _load()
     if outcome is None:
@@ -399,10 +400,10 @@ def outcomes_cmd(
             Column("findings", "Findings", True),
         ]
         _render(
-            Result("outcomes", cols, query.outcome_rows(ev), "Outcome vocabulary"), fmt, fields, no_headers, no_color
+            Result("outcomes", cols, browse.outcome_rows(ev), "Outcome vocabulary"), fmt, fields, no_headers, no_color
         )
         return
-    oid = query.resolve_outcome(ev, outcome)
+    oid = lookup.resolve_outcome(ev, outcome)
     cols = [
         Column("modality", "Modality"),
         Column("figure", "Figure"),
@@ -414,7 +415,7 @@ def outcomes_cmd(
         Result(
             "outcomes",
             cols,
-            query.outcome_figures(
+            summaries.outcome_figures(
                 ev, oid, pooled=not no_pooled, indirect=indirect, flt=_filter(tumor, design, min_n, since)
             ),
             ev.outcomes[oid].label,
@@ -459,18 +460,18 @@ def forest_cmd(
     """A forest plot of one outcome: each study's proportion (events/n, Wilson 95% CI) drawn to one
     scale, grouped by modality and measure, with the pooled estimate where at least three comparable
     NET-specific studies allow one. Only crude proportions with a denominator are plotted."""
-    from nelm import query
+    from nelm.analysis import filters, lookup, summaries
 
     if fmt not in ("text", "json"):
         raise UsageError(f"unknown format '{fmt}' for forest", "choose from: text, json")
     ev = _load()
-    oid = query.resolve_outcome(ev, outcome)
+    oid = lookup.resolve_outcome(ev, outcome)
     mods = []
     for name in modalities or ():
-        m = query.resolve(ev, name)
+        m = lookup.resolve(ev, name)
         if m not in mods:
             mods.append(m)
-    flt = query.StudyFilter(
+    flt = filters.StudyFilter(
         tumors=tuple(tumor or ()),
         designs=tuple(design or ()),
         min_n=min_n,
@@ -478,7 +479,7 @@ def forest_cmd(
         until=until,
         net_only=not indirect,
     )
-    groups = query.forest(ev, oid, mods, flt)
+    groups = summaries.forest(ev, oid, mods, flt)
     out = Output.from_env(no_color=no_color)
     if not groups:
         out.note(f"no proportions with a denominator recorded for {oid} (medians and survival rates are never plotted)")
@@ -496,8 +497,8 @@ def forest_cmd(
         except OSError as e:
             raise NelmError(f"cannot write {output}: {e.strerror or e}") from None
     if fmt == "json":
+        from nelm.analysis.synthesis import pool_record
         from nelm.render import jsonout
-        from nelm.synthesis import pool_record
 
         records = [dict(g, pooled=pool_record(g["pooled"])) for g in groups]
         jsonout.write(out, Result("forest", [], records), lines=False)
@@ -530,7 +531,7 @@ def search_cmd(
 ) -> None:
     """Find studies, indications, statements, profiles and references holding every word (or a synonym
     from synonyms.yaml), case- and accent-insensitive."""
-    from nelm import query
+    from nelm.analysis import search
     from nelm.evidence.validate.synonyms import term_key
 
     text = " ".join(words or [])
@@ -549,7 +550,7 @@ def search_cmd(
     ]
     what = " ".join(x for x in (f"'{text}'" if term_key(text) else "", f"by {author}" if author else "") if x)
     _render(
-        Result("search", cols, query.search(ev, text, author), f"Search: {what}", extra_fields=["location"]),
+        Result("search", cols, search.search(ev, text, author), f"Search: {what}", extra_fields=["location"]),
         fmt,
         fields,
         no_headers,
@@ -560,10 +561,10 @@ def search_cmd(
 
 def _with_profile_flags(func: Any) -> Any:
     """Give a command one option per profile field (--burden-pct 40, --bilioenteric-anastomosis yes),
-    from the one table of fields in nelm.patient; the values arrive in the command's **answers."""
+    from the one table of fields in nelm.analysis.patient; the values arrive in the command's **answers."""
     import inspect
 
-    from nelm.patient import FIELDS
+    from nelm.analysis.patient import FIELDS
 
     sig = inspect.signature(func, eval_str=True)  # resolved: Typer reads __signature__ as it is
     params = [p for p in sig.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
@@ -597,7 +598,7 @@ ProfileFile = Annotated[
 
 
 def _patient(profile_file: Path | None, answers: dict[str, Any]) -> dict[str, Any]:
-    from nelm import patient
+    from nelm.analysis import patient
 
     base = patient.read_profile(str(profile_file)) if profile_file else {}
     return patient.merge(base, answers)
@@ -627,13 +628,13 @@ def match_cmd(
 
     The rules are each modality's selection criteria in the evidence (guideline, consensus or study
     positions); nelm only compares the profile with them. Not a substitute for the tumour board."""
-    from nelm import match, query
+    from nelm.analysis import lookup, match
 
     pat = _patient(profile_file, answers)
     ev = _load()
     mods = []
     for name in modalities or ():
-        m = query.resolve(ev, name)
+        m = lookup.resolve(ev, name)
         if m not in mods:
             mods.append(m)
     results = match.match(ev, pat, mods or None)
@@ -707,7 +708,7 @@ def brief_cmd(
     """A one-page tumour-board brief: the case and the match verdicts (with a profile), the summary
     of findings, head-to-head results and key risks for the chosen options, the disclaimer, and
     numbered references (Vancouver, with PMID/DOI) for exactly what it cites."""
-    from nelm import brief, query
+    from nelm.analysis import brief, lookup
 
     fmt, paper = fmt.lower(), paper.lower()
     if fmt not in ("markdown", "md", "html"):
@@ -723,7 +724,7 @@ def brief_cmd(
     ev = _load()
     mods = []
     for name in modalities or ():
-        m = query.resolve(ev, name)
+        m = lookup.resolve(ev, name)
         if m not in mods:
             mods.append(m)
     doc = brief.build(ev, mods, pat)
@@ -754,11 +755,11 @@ def _forest_svg(ev: Any, outcome: str, mods: list[Any]) -> str | None:
     """The forest plot of one outcome as inline SVG markup, or None when nothing can be plotted."""
     import tempfile
 
-    from nelm import query
+    from nelm.analysis import filters, lookup, summaries
     from nelm.render.forest_image import PlotUnavailable, write_forest_image
 
-    oid = query.resolve_outcome(ev, outcome)
-    groups = query.forest(ev, oid, mods, query.StudyFilter(net_only=True))
+    oid = lookup.resolve_outcome(ev, outcome)
+    groups = summaries.forest(ev, oid, mods, filters.StudyFilter(net_only=True))
     if not groups:
         return None
     with tempfile.TemporaryDirectory() as tmp:
@@ -782,12 +783,12 @@ def refs_cmd(
     no_color: NoColor = False,
 ) -> None:
     """The sources behind the figures, numbered, in Vancouver style."""
-    from nelm import query
+    from nelm.analysis import browse, lookup
 
     ev = _load()
-    mods = [query.resolve(ev, m) for m in modalities] if modalities else None
+    mods = [lookup.resolve(ev, m) for m in modalities] if modalities else None
     cols = [Column("number", "#", True), Column("citation", "Reference"), Column("url", "Read at")]
-    _render(Result("refs", cols, query.ref_rows(ev, mods), "References"), fmt, fields, no_headers, no_color)
+    _render(Result("refs", cols, browse.ref_rows(ev, mods), "References"), fmt, fields, no_headers, no_color)
 
 
 @app.command("validate", epilog="Example: nelm validate | nelm validate my-overlay/ extra.yaml")

@@ -300,7 +300,7 @@ def _finding(**kw):
 )
 def test_ci_level_is_printed_exactly(level, text):
     from nelm.evidence.model import Evidence, Study
-    from nelm.figures import figure_text
+    from nelm.render.figures import figure_text
 
     f = _finding(value=40, unit="months", ci=(30, 50), ci_level=level, study="s", modalities=("tace",))
     line = figure_text(Evidence(), Study("s", "tace", "src", "rct", (f,)), f)
@@ -309,7 +309,7 @@ def test_ci_level_is_printed_exactly(level, text):
 
 def test_json_keeps_derived_spread_kind_and_ci_level():
     from nelm.evidence.model import Evidence, Study
-    from nelm.figures import RECORD_FIELDS, figure_record
+    from nelm.render.figures import RECORD_FIELDS, figure_record
 
     f = _finding(
         value=11,

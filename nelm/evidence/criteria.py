@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from nelm.analysis.patient import ALL_OPS, BY_NAME, OPS, Condition
 from nelm.evidence.model import Criterion
 from nelm.evidence.yamlsafe import Map
-from nelm.patient import ALL_OPS, BY_NAME, OPS, Condition
 
 if TYPE_CHECKING:
     from nelm.evidence.validate.checker import Checker

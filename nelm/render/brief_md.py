@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from nelm.brief import NO_HEAD_TO_HEAD, Brief, marks
+from nelm.analysis.brief import NO_HEAD_TO_HEAD, Brief, marks
 from nelm.output import printable
 
 # What Markdown would act on: emphasis, code, links and raw HTML (a '<' before a letter, '/', '!'
