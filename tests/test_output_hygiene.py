@@ -14,7 +14,7 @@ import subprocess
 import pytest
 from conftest import FIXTURE_EVIDENCE, nelm_script
 
-from nelm.output import UNSAFE, Output, printable
+from nelm.cli.output import UNSAFE, Output, printable
 from nelm.render import Column, Result, emit
 
 HOSTILE = "ok\x1b[2J\x1b[1;1HFAKE 99%\x00\x07\x08\r\x7f\x9b31m\u202eevil\u2066x\u2069\ud800 end"

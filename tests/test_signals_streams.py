@@ -21,8 +21,8 @@ from conftest import (
     wait_for_handlers,
 )
 
-from nelm import cli
-from nelm.envflags import flag
+from nelm.cli import app as cli
+from nelm.cli.envflags import flag
 from nelm.errors import ExitCode
 
 SIGNALS = [signal.SIGINT, signal.SIGTERM]

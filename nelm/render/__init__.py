@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from nelm.cli.output import Output
 from nelm.errors import UsageError
-from nelm.output import Output
 
 SCHEMA_VERSION = 2
 

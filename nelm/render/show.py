@@ -117,7 +117,7 @@ def write(out: Any, m: Modality, records: list[dict[str, Any]], width: int) -> N
     """A terminal page: a title, then each section's entries, wrapped to the width."""
     import textwrap
 
-    from nelm.output import printable
+    from nelm.cli.output import printable
 
     titles = {
         "summary": "",
