@@ -17,7 +17,8 @@ from pathlib import Path
 os.environ["NELM_CACHE_DIR"] = tempfile.mkdtemp(prefix="nelm-cache-bench-")
 os.environ.pop("NELM_CACHE", None)
 
-from nelm import cache, yamlsafe  # noqa: E402
+from nelm import yamlsafe  # noqa: E402
+from nelm.evidence import cache
 
 ROOT = Path(__file__).resolve().parent.parent
 

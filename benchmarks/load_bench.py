@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from nelm import errors
-from nelm.load import build
+from nelm.evidence.load import build
 
 try:
     from yaml import CSafeLoader as Loader

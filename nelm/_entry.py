@@ -20,10 +20,10 @@ _signal.signal(_signal.SIGTERM, _exit_on_signal)
 
 
 def main() -> None:
-    from nelm import streams
+    from nelm.cli import streams
 
     streams.guard()
-    from nelm.boundary import main as run
+    from nelm.cli.boundary import main as run
 
     code = run(sys.argv[1:])
     sys.stderr.flush()  # never raises once guarded

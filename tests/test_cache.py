@@ -11,8 +11,8 @@ import stat
 import pytest
 from conftest import FIXTURE_EVIDENCE
 
-from nelm import cache, yamlsafe
-from nelm.load import load
+from nelm.evidence import cache, yamlsafe
+from nelm.evidence.load import load
 
 OTHER_UID = 65534  # "nobody": stands for another local user (the tests run as root in CI)
 RESECTION = FIXTURE_EVIDENCE / "resection.yaml"

@@ -1,4 +1,4 @@
-"""The one combining rule (nelm.combine) and every summary nelm can show from the shipped evidence."""
+"""The one combining rule (nelm.analysis.combine) and every summary nelm can show from the shipped evidence."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import itertools
 
 import pytest
 
-from nelm import combine, query
-from nelm.load import load
-from nelm.model import Arm, Finding, Study
+from nelm.analysis import combine, lookup, summaries
+from nelm.evidence.load import load
+from nelm.evidence.model import Arm, Finding, Study
+from nelm.render.figures import figure_text
 
 
 def _study(sid: str = "s1", **kw) -> Study:
@@ -101,7 +102,7 @@ def _cells(ev):
     mods = ev.treatments
     for m in mods:
         others = [o for o in mods if o.id != m.id][:1]
-        for row in query.compare(ev, [m, *others], all_outcomes=True):
+        for row in summaries.compare(ev, [m, *others], all_outcomes=True):
             if row["outcome"] is None:
                 continue
             for mod in (m, *others):
@@ -109,7 +110,7 @@ def _cells(ev):
 
 
 def _pairs(ev, records):
-    index = {(s.id, str(f.loc)): (s, f) for s, f in query.findings(ev)}
+    index = {(s.id, str(f.loc)): (s, f) for s, f in lookup.findings(ev)}
     return [index[(r["study"], r["location"])] for r in records]
 
 
@@ -137,9 +138,9 @@ def test_no_shipped_summary_mixes_measures_counts_a_cohort_twice_or_borrows_a_de
 
 
 def test_no_shipped_figure_text_uses_the_study_size_when_the_figure_has_no_n(shipped):
-    for s, f in query.findings(shipped):
+    for s, f in lookup.findings(shipped):
         if f.n is None and s.n is not None:
-            text = query.figure_text(shipped, s, f)
+            text = figure_text(shipped, s, f)
             assert "n not stated" in text, text
 
 

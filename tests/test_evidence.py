@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS
 
-from nelm import query, yamlsafe
-from nelm.load import load, shipped_dir
+from nelm.analysis import lookup
+from nelm.evidence import yamlsafe
+from nelm.evidence.load import load, shipped_dir
 
 CORE = ["resection", "embolization", "tace", "radioembolization", "rfa", "cryoablation", "transplant"]
 N_WORDS = 12
@@ -72,7 +73,7 @@ def test_at_least_60_distinct_studies(ev):
 
 @pytest.mark.parametrize("modality", CORE)
 def test_six_studies_per_core_modality(ev, modality):
-    assert len(query.studies_of(ev, modality)) >= 6
+    assert len(lookup.studies_of(ev, modality)) >= 6
 
 
 def test_new_modalities_present(ev):
@@ -84,7 +85,7 @@ def test_every_modality_reviewed(ev):
 
 
 def test_every_figure_record_says_where_it_was_read(ev):
-    from nelm.figures import figure_record, read_url, reference
+    from nelm.render.figures import figure_record, read_url, reference
 
     for s in ev.studies():
         assert read_url(ev, s), s.id

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from nelm.analysis.stats import pool_proportions
 from nelm.render.forest import ForestGroup, StudyRow, forest_lines, pooled_label
-from nelm.stats import pool_proportions
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nelm import honest, validate
+from nelm.evidence import honest
+from nelm.evidence.validate import vocabulary
 
 ROLE = "(e.g. narrative-review, patient-information, institutional-page, news, payer-policy, congress-abstract)"
 SUPPORT = "cite a peer-reviewed or guideline source too"
@@ -426,7 +427,7 @@ def test_an_unknown_source_kind(nelm, evidence_copy):
     f = edit(evidence_copy, "bibliography.yaml", "    type: summary\n", "    type: leaflet\n")
     assert problems(nelm, evidence_copy) == [
         f"{f}:{line_of(f, 'type: leaflet')}: sources[0].type: 'leaflet' is not allowed"
-        f" (expected one of: {', '.join(validate.SOURCE_TYPES)})"
+        f" (expected one of: {', '.join(vocabulary.SOURCE_TYPES)})"
     ]
 
 
@@ -490,7 +491,7 @@ def test_core_is_boolean(nelm, evidence_copy, core, got):
 
 def test_orr_declares_its_criteria(nelm, evidence_copy):
     """The rule 'a tumour response states its criteria' lives in outcomes.yaml: keep it there."""
-    from nelm.load import load
+    from nelm.evidence.load import load
 
     for ev in (load(), load([evidence_copy])):
         assert "criteria" in ev.outcomes["orr"].dimensions
@@ -551,8 +552,8 @@ EXCEPTIONS: dict[str, str] = {
 
 
 def test_every_shipped_citation_is_author_year():
-    from nelm.figures import citation
-    from nelm.load import load
+    from nelm.evidence.load import load
+    from nelm.render.figures import citation
 
     ev = load()
     bad: dict[str, str] = {}
@@ -572,9 +573,9 @@ def test_every_shipped_citation_is_author_year():
 
 
 def test_every_shipped_source_kind_is_a_nelm_2_kind():
-    from nelm.load import load
+    from nelm.evidence.load import load
 
-    nelm_2 = set(validate.SOURCE_TYPES) - set(honest.LEGACY_SOURCE_TYPES)
+    nelm_2 = set(vocabulary.SOURCE_TYPES) - set(honest.LEGACY_SOURCE_TYPES)
     assert nelm_2 == set(honest.SUPPORTING) | {
         "registry-record",
         "congress-abstract",
@@ -619,7 +620,7 @@ SOURCE_GAPS = {
 def test_every_cited_source_has_authors_and_a_year_or_is_a_listed_gap():
     from conftest import ROOT
 
-    from nelm.load import load
+    from nelm.evidence.load import load
 
     ev = load()
     cited = {s.source for s in ev.studies()} | {s.via for s in ev.studies() if s.via}

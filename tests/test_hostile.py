@@ -155,7 +155,7 @@ def _py(code: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 def test_sigint_exits_130_without_traceback():
     p = _py(
-        "import os, signal, nelm.query as q\n"
+        "import os, signal, nelm.analysis.browse as q\n"
         "orig = q.list_rows\n"
         "def slow(ev):\n    os.kill(os.getpid(), signal.SIGINT)\n    return orig(ev)\n"
         "q.list_rows = slow\n"
@@ -166,7 +166,7 @@ def test_sigint_exits_130_without_traceback():
 
 def test_sigterm_exits_143_without_traceback():
     p = _py(
-        "import os, signal, nelm.query as q\n"
+        "import os, signal, nelm.analysis.browse as q\n"
         "orig = q.list_rows\n"
         "def slow(ev):\n    os.kill(os.getpid(), signal.SIGTERM)\n    return orig(ev)\n"
         "q.list_rows = slow\n"
@@ -198,7 +198,7 @@ def test_odd_terminals(evidence_copy, env):
 
 
 def test_internal_errors_are_one_line(nelm, monkeypatch):
-    import nelm.query as q
+    import nelm.analysis.browse as q
 
     def boom(ev):
         raise RuntimeError("boom")

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURE_EVIDENCE
 
-from nelm import errors, validate, yamlsafe
-from nelm import load as load_module
-from nelm.load import load
+from nelm import errors
+from nelm.evidence import load as load_module
+from nelm.evidence import yamlsafe
+from nelm.evidence.load import load
+from nelm.evidence.validate import checker
 
 LINE = re.compile(r"^(nelm: error: .+|\.\.\. and \d+ more problems in \d+ files?|\S.*?(:\d+)?: .+)$")
 
@@ -159,12 +161,12 @@ def test_did_you_mean_work_per_run_is_bounded(nelm, evidence_copy, monkeypatch):
     _edit(evidence_copy / "rfa.yaml", "contraindications: []\n", "contraindications: []\nindications:\n" + refs)
     _edit(evidence_copy / "rfa.yaml", "indications:\n  - text: Liver", "extra:\n  - text: Liver")
     compared: list[int] = []
-    real = validate.closest
-    monkeypatch.setattr(validate, "closest", lambda w, c, **k: compared.append(len(c)) or real(w, c, **k))
+    real = checker.closest
+    monkeypatch.setattr(checker, "closest", lambda w, c, **k: compared.append(len(c)) or real(w, c, **k))
     _problems(nelm("validate", evidence=evidence_copy))
     assert 0 < len(compared) <= errors.MAX_PER_FILE  # no hints for problems that are not printed
     compared.clear()
-    monkeypatch.setattr(validate, "HINT_WORK", 1)  # a spent budget stops every further hint
+    monkeypatch.setattr(checker, "HINT_WORK", 1)  # a spent budget stops every further hint
     _problems(nelm("validate", evidence=evidence_copy))
     assert len(compared) == 1
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from nelm.criteria import RULE_SOURCE_KINDS
-from nelm.load import load
-from nelm.match import VERDICTS, evaluate, match, verdict_of
-from nelm.patient import FIELDS, read_profile
+from nelm.analysis.match import VERDICTS, evaluate, match, verdict_of
+from nelm.analysis.patient import FIELDS, read_profile
+from nelm.evidence.criteria import RULE_SOURCE_KINDS
+from nelm.evidence.load import load
 
 CASES = Path(__file__).resolve().parent / "cases"
 
@@ -253,8 +253,8 @@ def test_every_profile_field_is_documented(shipped):
 
 # -- the evaluator -------------------------------------------------------------------------------
 def _rule(rid: str, field: str, op: str, value, verdict: str):
-    from nelm.model import Criterion
-    from nelm.patient import Condition
+    from nelm.analysis.patient import Condition
+    from nelm.evidence.model import Criterion
 
     return Criterion(rid, Condition(field, op, value), verdict, "why", ("s",))
 
@@ -271,7 +271,7 @@ def test_the_most_severe_verdict_decides_and_nothing_fired_is_insufficient_infor
 
 
 def test_unknown_fields_are_listed_only_when_they_could_change_the_verdict():
-    from nelm.model import Modality
+    from nelm.evidence.model import Modality
 
     m = Modality(
         "x",

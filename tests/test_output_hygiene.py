@@ -14,7 +14,7 @@ import subprocess
 import pytest
 from conftest import FIXTURE_EVIDENCE, nelm_script
 
-from nelm.output import UNSAFE, Output, printable
+from nelm.cli.output import UNSAFE, Output, printable
 from nelm.render import Column, Result, emit
 
 HOSTILE = "ok\x1b[2J\x1b[1;1HFAKE 99%\x00\x07\x08\r\x7f\x9b31m\u202eevil\u2066x\u2069\ud800 end"
@@ -290,7 +290,7 @@ def test_documented_fields_match_the_records(nelm, cmd):
 
 # -- 7. figures in JSON and text --------------------------------------------------------------------------
 def _finding(**kw):
-    from nelm.model import Finding
+    from nelm.evidence.model import Finding
 
     return Finding(**{**dict.fromkeys(Finding.__dataclass_fields__), "outcome": "os", "stat": "median", **kw})
 
@@ -299,8 +299,8 @@ def _finding(**kw):
     ("level", "text"), [(0.999, "99.9% CI"), (0.9, "90% CI"), (0.95, "95% CI"), (0.975, "97.5% CI")]
 )
 def test_ci_level_is_printed_exactly(level, text):
-    from nelm.figures import figure_text
-    from nelm.model import Evidence, Study
+    from nelm.evidence.model import Evidence, Study
+    from nelm.render.figures import figure_text
 
     f = _finding(value=40, unit="months", ci=(30, 50), ci_level=level, study="s", modalities=("tace",))
     line = figure_text(Evidence(), Study("s", "tace", "src", "rct", (f,)), f)
@@ -308,8 +308,8 @@ def test_ci_level_is_printed_exactly(level, text):
 
 
 def test_json_keeps_derived_spread_kind_and_ci_level():
-    from nelm.figures import RECORD_FIELDS, figure_record
-    from nelm.model import Evidence, Study
+    from nelm.evidence.model import Evidence, Study
+    from nelm.render.figures import RECORD_FIELDS, figure_record
 
     f = _finding(
         value=11,

@@ -9,7 +9,7 @@ import sys
 
 from conftest import FIXTURE_EVIDENCE, nelm_script
 
-from nelm import pager
+from nelm.cli import pager
 
 
 def _pager_script(tmp_path):

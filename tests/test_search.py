@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from nelm.load import load, shipped_dir
-from nelm.validate import term_key
+from nelm.evidence.load import load, shipped_dir
+from nelm.evidence.validate.synonyms import term_key
 
 SYNONYMS = """\
 schema: nelm/2

@@ -21,8 +21,8 @@ from conftest import (
     wait_for_handlers,
 )
 
-from nelm import cli
-from nelm.envflags import flag
+from nelm.cli import app as cli
+from nelm.cli.envflags import flag
 from nelm.errors import ExitCode
 
 SIGNALS = [signal.SIGINT, signal.SIGTERM]
@@ -279,7 +279,7 @@ def test_flag_unset_or_unknown_gives_the_default(monkeypatch):
 
 
 def _boom(monkeypatch):
-    import nelm.query as q
+    import nelm.analysis.browse as q
 
     def boom(ev):
         raise RuntimeError("boom")
@@ -302,7 +302,7 @@ def test_nelm_debug_true_words_show_the_traceback(nelm, monkeypatch, value):
 
 
 def test_nelm_debug_0_prints_no_traceback_from_the_script():
-    code = "import nelm.query as q\nq.list_rows = None\nfrom nelm._entry import main\nmain()\n"
+    code = "import nelm.analysis.browse as q\nq.list_rows = None\nfrom nelm._entry import main\nmain()\n"
     p = subprocess.run(
         [sys.executable, "-c", code, "list"], capture_output=True, text=True, env=nelm_env(NELM_DEBUG="0")
     )

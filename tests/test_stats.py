@@ -1,4 +1,4 @@
-"""nelm.stats against reference implementations (statsmodels, PyMARE, scipy), which are test-only."""
+"""nelm.analysis.stats against reference implementations (statsmodels, PyMARE, scipy), which are test-only."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nelm import stats
-from nelm.stats import (
+from nelm.analysis import stats
+from nelm.analysis.stats import (
     ConvergenceError,
     beta_ppf,
     betainc,
@@ -338,9 +338,7 @@ def test_doc_example():
 
 
 def test_import_stays_standard_library():
-    code = (
-        "import sys, nelm.stats; bad = {'numpy', 'scipy', 'statsmodels', 'rich', 'yaml'} & set(sys.modules); print(bad)"
-    )
+    code = "import sys, nelm.analysis.stats; bad = {'numpy', 'scipy', 'statsmodels', 'rich', 'yaml'} & set(sys.modules); print(bad)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "set()"
 
@@ -400,3 +398,9 @@ def test_reml_solves_its_estimating_equation(data):
         assert abs(ypp - tr_p) <= 1e-6 * tr_p
     else:
         assert ypp - tr_p <= 1e-9 * tr_p
+
+
+def test_documented_import_path_still_works():
+    import nelm.stats
+
+    assert nelm.stats.pool_proportions is pool_proportions  # README: from nelm.stats import pool_proportions

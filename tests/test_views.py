@@ -106,8 +106,8 @@ def test_sort_by_value_refuses_to_rank_different_kinds_of_figure(nelm):
 
 
 def test_tumour_filter_shows_the_matching_share_of_a_mixed_population():
-    from nelm.model import Study
-    from nelm.query import tumor_share
+    from nelm.analysis.filters import tumor_share
+    from nelm.evidence.model import Study
 
     mix = (("carcinoid", 36), ("pancreatic", 18), ("medullary-thyroid", 9))
     s = Study(id="s", modality="rfa", source="x", design="case-series", n=63, tumor_types=("mixed",), tumor_mix=mix)

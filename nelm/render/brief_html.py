@@ -6,8 +6,8 @@ from __future__ import annotations
 import html
 import re
 
-from nelm.brief import NO_HEAD_TO_HEAD, Brief, marks
-from nelm.output import printable
+from nelm.analysis.brief import NO_HEAD_TO_HEAD, Brief, marks
+from nelm.cli.output import printable
 
 PAPER = {"a4": "A4", "letter": "letter"}
 

@@ -5,7 +5,7 @@ A pure function from data to text lines; the caller prints them. Proportions are
 Example::
 
     >>> from nelm.render.forest import ForestGroup, StudyRow, forest_lines
-    >>> from nelm.stats import pool_proportions
+    >>> from nelm.analysis.stats import pool_proportions
     >>> rows = [StudyRow.from_counts("Smith 2010", 12, 18), StudyRow.from_counts("Lee 2014", 30, 52)]
     >>> group = ForestGroup("TACE", rows, pool_proportions([12, 30], [18, 52]))
     >>> print("\\n".join(forest_lines([group], width=72, unicode=False)))
@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nelm.stats import PooledProportion, proportion_interval
+from nelm.analysis.stats import PooledProportion, proportion_interval
 
 _STEPS = (1, 2, 5, 10, 20, 25, 50)  # tick steps in percentage points, finest first
 _MIN_PLOT = 12

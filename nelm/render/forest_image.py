@@ -8,7 +8,7 @@ Example::
 
     from nelm.render.forest import ForestGroup, StudyRow
     from nelm.render.forest_image import write_forest_image
-    from nelm.stats import pool_proportions
+    from nelm.analysis.stats import pool_proportions
 
     rows = [StudyRow.from_counts("Smith 2010", 12, 18), StudyRow.from_counts("Lee 2014", 30, 52)]
     write_forest_image([ForestGroup("TACE", rows, pool_proportions([12, 30], [18, 52]))], "forest.svg")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 
-from nelm.output import UNSAFE, Output
+from nelm.cli.output import UNSAFE, Output
 from nelm.render import SCHEMA_VERSION, Result
 
 _UNSAFE = re.compile(f"[{UNSAFE}]")  # json.dumps already escapes U+0000-U+001F; this adds the rest

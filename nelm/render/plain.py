@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 
-from nelm.output import Output
+from nelm.cli.output import Output
 from nelm.render import Result
 from nelm.render.cells import csv_cell, markdown, text, tsv
 

@@ -11,7 +11,7 @@ import re
 
 from rich.cells import cell_len
 
-from nelm.output import Output, printable
+from nelm.cli.output import Output, printable
 from nelm.render import Result
 from nelm.render.cells import text
 

@@ -1,6 +1,6 @@
 """Which options fit a patient: each modality's selection criteria (from its evidence file) applied
 to a patient profile, the patient-factor risks that apply, and the missing fields that would change
-a verdict. Only the documented comparisons are evaluated (see `nelm.patient.Condition`); nothing
+a verdict. Only the documented comparisons are evaluated (see `nelm.analysis.patient.Condition`); nothing
 here holds a clinical threshold.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from nelm.model import Criterion, Evidence, Modality
-from nelm.patient import BY_NAME, FIELDS, Profile
+from nelm.analysis.patient import BY_NAME, FIELDS, Profile
+from nelm.evidence.model import Criterion, Evidence, Modality
 
 # Most suitable first; the order of `nelm match`.
 VERDICTS = ("candidate", "caution", "insufficient-information", "not-suitable")
@@ -77,8 +77,8 @@ def risks(ev: Evidence, m: Modality, profile: Profile) -> list[dict[str, Any]]:
     this modality (NET-specific first, indirect evidence labelled), and what the evidence says
     where there is no NET figure. A factor with nothing recorded is listed only where one of the
     modality's criteria concerns it."""
-    from nelm.figures import comparison_record, figure_record
-    from nelm.query import item_record
+    from nelm.analysis.browse import item_record
+    from nelm.render.figures import comparison_record, figure_record
 
     out = []
     for fid in applicable_factors(ev, profile):
@@ -129,7 +129,7 @@ def field_meaning(name: str) -> str:
 def citations(ev: Evidence, sources: tuple[str, ...]) -> str:
     """'Chen 2018; Lv 2016': author-year labels, with the kind of a source that is neither
     peer-reviewed nor guidance."""
-    from nelm.figures import source_label
+    from nelm.render.figures import source_label
 
     return "; ".join(source_label(ev.sources[s]) if s in ev.sources else s for s in sources)
 
@@ -179,7 +179,7 @@ def record(ev: Evidence, result: Match) -> dict[str, Any]:
 
 def rows(ev: Evidence, results: list[Match]) -> list[dict[str, Any]]:
     """Flat rows for the tabular formats: one per reason, risk line or missing field."""
-    from nelm.query import short_name
+    from nelm.analysis.lookup import short_name
 
     out: list[dict[str, Any]] = []
     for r in results:

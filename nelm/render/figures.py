@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nelm.model import Comparison, Evidence, Finding, Number, Source, Study
+from nelm.evidence.model import Comparison, Evidence, Finding, Number, Source, Study
 
 _QUAL = {"approx": "~", "up-to": "up to ", "at-least": ">=", "more-than": ">", "less-than": "<"}
 _N_QUAL = {"approx": "~", "up-to": "<=", "at-least": ">=", "more-than": ">", "less-than": "<"}
@@ -84,7 +84,7 @@ def citation(ev: Evidence, study: Study) -> str:
 def source_label(src: Source) -> str:
     """'Musunuru 2006'; a source that is neither peer-reviewed nor guidance says what it is:
     'PDQ 2014, summary', 'Wascher, patient information'."""
-    from nelm.honest import SUPPORTING
+    from nelm.evidence.honest import SUPPORTING
 
     if src.type in SUPPORTING:
         return src.label

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from nelm.envflags import flag
+from nelm.cli.envflags import flag
 
 DEFAULT = "less -FRX"
 

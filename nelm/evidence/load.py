@@ -6,10 +6,10 @@ import os
 import stat
 from pathlib import Path
 
-from nelm import cache, yamlsafe
 from nelm.errors import EvidenceError, NelmError, Problem, UsageError
-from nelm.model import Evidence
-from nelm.validate import Builder
+from nelm.evidence import cache, yamlsafe
+from nelm.evidence.model import Evidence
+from nelm.evidence.validate.builder import Builder
 
 MAX_FILES = 20_000
 _ORDER = {"outcomes": 0, "bibliography": 1}  # vocabularies before the files that use them
@@ -24,9 +24,9 @@ def shipped_dir() -> Path:
     override = os.environ.get("NELM_EVIDENCE_DIR")
     if override:
         return Path(override)
-    here = Path(__file__).resolve().parent
-    packaged = here / "evidence"
-    return packaged if packaged.is_dir() else here.parent / "evidence"
+    package = Path(__file__).resolve().parent.parent  # nelm/
+    packaged = package / "_evidence"  # where the wheel puts it (pyproject.toml, force-include)
+    return packaged if packaged.is_dir() else package.parent / "evidence"
 
 
 def _is_dir(path: Path) -> bool:

@@ -3,7 +3,7 @@
 Only crude proportions are pooled: events and n as printed, or a whole-number share of a stated n
 (its events computed and marked derived). Never a Kaplan-Meier or actuarial rate (83% of 13 is not a
 count of patients), never a bound ("<20%") or a span ("75-100%"), never fewer than MIN_STUDIES
-cohorts, and only figures that `nelm.combine` allows to be summarised together.
+cohorts, and only figures that `nelm.analysis.combine` allows to be summarised together.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from nelm.combine import Pair, cohort_of, groups
-from nelm.model import Evidence
+from nelm.analysis.combine import Pair, cohort_of, groups
+from nelm.evidence.model import Evidence
 
 MIN_STUDIES = 3
 METHOD = "dl"
@@ -29,7 +29,7 @@ class Poolable:
 
 def poolable(ev: Evidence, pair: Pair) -> Poolable | None:
     """The events/n of a figure that may enter a pool, or None."""
-    from nelm.figures import citation
+    from nelm.render.figures import citation
 
     s, f = pair
     outcome = ev.outcomes.get(f.outcome)
@@ -50,7 +50,7 @@ def poolable(ev: Evidence, pair: Pair) -> Poolable | None:
 
 
 def pool_result(ev: Evidence, group: list[Pair], *, method: str = METHOD) -> tuple[Any, list[Poolable]] | None:
-    """(nelm.stats result, the pooled rows) for a group of comparable figures, or None when it may
+    """(nelm.analysis.stats result, the pooled rows) for a group of comparable figures, or None when it may
     not be pooled: a figure that is not poolable, a synthesis or indirect evidence, several figures
     of one cohort, or fewer than MIN_STUDIES cohorts."""
     if not group or any(s.is_synthesis or s.indirect for s, _ in group):
@@ -61,7 +61,7 @@ def pool_result(ev: Evidence, group: list[Pair], *, method: str = METHOD) -> tup
     ok = [r for r in rows if r is not None]
     if len(ok) != len(rows) or len(ok) < MIN_STUDIES:
         return None
-    from nelm import stats
+    from nelm.analysis import stats
 
     result = stats.pool_proportions(
         [r.events for r in ok], [r.n for r in ok], method=method, labels=[r.label for r in ok]
@@ -84,7 +84,7 @@ def pool(ev: Evidence, group: list[Pair], *, method: str = METHOD) -> dict[str, 
 
 
 def pool_record(result: Any) -> dict[str, Any] | None:
-    """A nelm.stats pooled result as a JSON-ready record, proportions as percentages."""
+    """A nelm.analysis.stats pooled result as a JSON-ready record, proportions as percentages."""
     if result is None:
         return None
     method = str(result.method)
@@ -108,8 +108,8 @@ def pool_record(result: Any) -> dict[str, Any] | None:
 def forest_groups(ev: Evidence, oid: str, pairs_by_modality: dict[str, list[Pair]]) -> list[dict[str, Any]]:
     """Forest-plot groups for one outcome: per modality and measure, every poolable figure as a
     study row (events/n), with the pooled result where the group may be pooled."""
-    from nelm.figures import measure_prefix, measure_suffix
-    from nelm.stats import proportion_interval
+    from nelm.analysis.stats import proportion_interval
+    from nelm.render.figures import measure_prefix, measure_suffix
 
     out = []
     for mid, pairs in pairs_by_modality.items():

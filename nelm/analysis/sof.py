@@ -4,7 +4,7 @@ Per outcome a tumour board asks about first (`core` in the outcome vocabulary) a
 headline (the pooled estimate where one is allowed, else the figure from the best NET-specific
 evidence: level of evidence, then n, then year) with its own n and author-year citation, then its
 context (how many comparable studies and patients, and their span), or "no NET data". Only figures
-that nelm.combine allows to be summarised together share a context; indirect evidence never enters
+that nelm.analysis.combine allows to be summarised together share a context; indirect evidence never enters
 a headline, a span or a patient total, and is shown only when asked, in its own rows.
 """
 
@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from nelm import combine, synthesis
-from nelm.figures import (
+from nelm.analysis import combine, synthesis
+from nelm.evidence.honest import SUPPORTING
+from nelm.evidence.model import Evidence, Finding, Modality, Study
+from nelm.render.figures import (
     comparison_record,
     figure_record,
     figure_text,
@@ -21,8 +23,6 @@ from nelm.figures import (
     num,
     unit_suffix,
 )
-from nelm.honest import SUPPORTING
-from nelm.model import Evidence, Finding, Modality, Study
 
 NO_DATA = "no NET data"
 Pair = tuple[Study, Finding]
@@ -40,7 +40,9 @@ def summary_of_findings(
 ) -> list[dict[str, Any]]:
     """The rows of `compare`: head-to-head results, one row per outcome, evidence base, key risks.
     `flt` (a query.StudyFilter) narrows the figures, as in `studies`."""
-    from nelm.query import evidence_base, findings, keep
+    from nelm.analysis.filters import keep
+    from nelm.analysis.lookup import findings
+    from nelm.analysis.summaries import evidence_base
 
     per_mod = {m.id: keep(ev, flt, findings(ev, m.id)) for m in mods}
     rows: list[dict[str, Any]] = []
@@ -219,7 +221,8 @@ def _head_to_head(
     """Direct comparisons (one side among the compared modalities, the other side too), each once,
     in the column of the first compared modality it involves (at most `limit`, then a count); then
     how many comparisons against other options each modality has."""
-    from nelm.query import comparisons, keep
+    from nelm.analysis.filters import keep
+    from nelm.analysis.lookup import comparisons
 
     order = [m.id for m in mods]
     ids = set(order)

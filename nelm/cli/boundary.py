@@ -7,9 +7,9 @@ import signal
 import sys
 from typing import Any
 
-from nelm.envflags import flag
+from nelm.cli.envflags import flag
+from nelm.cli.streams import OutputFailed, PipeClosed
 from nelm.errors import EvidenceError, ExitCode, NelmError, UsageError
-from nelm.streams import OutputFailed, PipeClosed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,8 +37,8 @@ def _run(argv: list[str] | None) -> int:
     import typer
     from typer import _click
 
-    from nelm.cli import app
-    from nelm.output import use_utf8
+    from nelm.cli.app import app
+    from nelm.cli.output import use_utf8
 
     use_utf8(sys.stdout, sys.stderr)
     try:
@@ -84,7 +84,7 @@ def _run(argv: list[str] | None) -> int:
 
 def _cache_warning() -> None:
     """The parse cache's one warning of the run, if loading found it unsafe (core modules never print)."""
-    cache = sys.modules.get("nelm.cache")  # imported only if evidence was loaded
+    cache = sys.modules.get("nelm.evidence.cache")  # imported only if evidence was loaded
     reason = cache.close() if cache else None
     if reason:
         try:

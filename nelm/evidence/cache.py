@@ -287,7 +287,7 @@ def _write(fd: int, name: str, blob: bytes) -> None:
 
 
 def _encode(tree: Any) -> Any:
-    from nelm.yamlsafe import Map, Seq
+    from nelm.evidence.yamlsafe import Map, Seq
 
     last = 0
 
@@ -327,7 +327,7 @@ def _scalar(value: Any) -> Any:
 
 
 def _decode(doc: Any) -> Any:
-    from nelm.yamlsafe import MAX_DEPTH, Map, Seq
+    from nelm.evidence.yamlsafe import MAX_DEPTH, Map, Seq
 
     last = 0
 

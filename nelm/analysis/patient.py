@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from nelm.errors import UsageError
-from nelm.yamlsafe import Invalid
+from nelm.evidence.yamlsafe import Invalid
 
 YES_NO = ("yes", "no")
 
@@ -148,7 +148,7 @@ def parse_value(name: str, raw: Any, where: str = "") -> Answer | None:
 
 def read_profile(path: str) -> Profile:
     """A profile from a YAML mapping of field names to values; errors name the file and line."""
-    from nelm import yamlsafe
+    from nelm.evidence import yamlsafe
 
     try:
         doc = yamlsafe.read(path)

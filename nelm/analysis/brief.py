@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from nelm.model import Evidence, Modality
-from nelm.patient import Profile
+from nelm.analysis.patient import Profile
+from nelm.evidence.model import Evidence, Modality
 
 DISCLAIMER = (
     "nelm summarises published studies: it gives no medical advice and does not replace the judgement "
@@ -69,7 +69,7 @@ class Citations:
         return f"{text} {mark}"
 
     def references(self) -> list[str]:
-        from nelm.figures import vancouver
+        from nelm.render.figures import vancouver
 
         out = []
         for source, via in self.order:
@@ -114,8 +114,9 @@ def build(
     today: datetime.date | None = None,
 ) -> Brief:
     """The brief for these modalities (or, with a profile and none named, the most suitable ones)."""
-    from nelm import __version__, match
-    from nelm.query import short_name
+    from nelm import __version__
+    from nelm.analysis import match
+    from nelm.analysis.lookup import short_name
 
     cites = Citations(ev)
     results = match.match(ev, profile) if profile is not None else []
@@ -162,15 +163,15 @@ def _today() -> datetime.date:
 
 
 def _currency(m: Modality) -> str:
-    from nelm.query import short_name
+    from nelm.analysis.lookup import short_name
 
     bits = [f"searched {m.searched}" if m.searched else "", f"reviewed {m.reviewed}" if m.reviewed else ""]
     return f"{short_name(m)}: {', '.join(b for b in bits if b) or 'no date recorded'}"
 
 
 def _option(ev: Evidence, cites: Citations, r: Any, *, full: bool) -> Option:
-    from nelm.match import NO_RULES
-    from nelm.query import short_name
+    from nelm.analysis.lookup import short_name
+    from nelm.analysis.match import NO_RULES
 
     opt = Option(short_name(r.modality), r.verdict)
     for rule in r.fired:
@@ -200,7 +201,7 @@ def _cell(cites: Citations, records: list[dict[str, Any]]) -> str:
 
 
 def _summary(ev: Evidence, cites: Citations, mods: list[Modality]) -> list[tuple[str, list[str]]]:
-    from nelm.sof import summary_of_findings
+    from nelm.analysis.sof import summary_of_findings
 
     rows = []
     for row in summary_of_findings(ev, mods):
@@ -213,8 +214,8 @@ def _summary(ev: Evidence, cites: Citations, mods: list[Modality]) -> list[tuple
 def _head_to_head(ev: Evidence, cites: Citations, mods: list[Modality]) -> list[str]:
     """Every direct NET comparison between two of the chosen options (or, for one option, between
     it and another one), each once, one line per study and pair of sides."""
-    from nelm.figures import comparison_record
-    from nelm.query import comparisons
+    from nelm.analysis.lookup import comparisons
+    from nelm.render.figures import comparison_record
 
     ids = {m.id for m in mods}
     heads: dict[tuple[str, str, str], str] = {}
@@ -253,7 +254,7 @@ def _result(rec: dict[str, Any]) -> str:
 
 
 def _patient_risks(ev: Evidence, cites: Citations, results: list[Any]) -> list[str]:
-    from nelm.query import short_name
+    from nelm.analysis.lookup import short_name
 
     out = []
     for r in results:
@@ -274,8 +275,8 @@ def _labelled(ev: Evidence, rec: dict[str, Any]) -> str:
 
 
 def _key_risks(ev: Evidence, cites: Citations, mods: list[Modality]) -> list[str]:
-    from nelm.query import findings, short_name
-    from nelm.sof import key_risks
+    from nelm.analysis.lookup import findings, short_name
+    from nelm.analysis.sof import key_risks
 
     out = []
     for m in mods:

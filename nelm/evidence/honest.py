@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from nelm.model import Arm, Comparison
-from nelm.yamlsafe import Map, Seq
+from nelm.evidence.model import Arm, Comparison
+from nelm.evidence.yamlsafe import Map, Seq
 
 if TYPE_CHECKING:
-    from nelm.validate import Checker
+    from nelm.evidence.validate.checker import Checker
 
 TIME_ORIGINS = ("primary-diagnosis", "metastasis-diagnosis", "treatment", "unstated")
 RESPONSE_LEVELS = ("any", "significant", "complete", "unstated")
@@ -140,7 +140,7 @@ def study_extras(
                     f"counts add up to {total}, more than the study's n {n}",
                 )
     comparisons = []
-    from nelm.validate import _items
+    from nelm.evidence.validate.checker import _items
 
     for cm, cpath in _items(c, m, "comparisons", path):
         comp = _comparison(c, cm, cpath, study=study, modality=modality, arms=arms)
@@ -154,7 +154,7 @@ def study_extras(
 
 
 def _comparison(c: Checker, m: Map, path: str, *, study: str, modality: str, arms: dict[str, Arm]) -> Comparison | None:
-    from nelm.validate import QUALIFIERS, TIMEPOINT, UNITS
+    from nelm.evidence.validate.vocabulary import QUALIFIERS, TIMEPOINT, UNITS
 
     c.known(m, path, COMPARISON_FIELDS)
     outcome = c.get(m, "outcome", path, "str", required=True)

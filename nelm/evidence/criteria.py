@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from nelm.model import Criterion
-from nelm.patient import ALL_OPS, BY_NAME, OPS, Condition
-from nelm.yamlsafe import Map
+from nelm.analysis.patient import ALL_OPS, BY_NAME, OPS, Condition
+from nelm.evidence.model import Criterion
+from nelm.evidence.yamlsafe import Map
 
 if TYPE_CHECKING:
-    from nelm.validate import Checker
+    from nelm.evidence.validate.checker import Checker
 
 VERDICTS = ("candidate", "caution", "not-suitable")  # what a criterion can conclude
 # A rule rests on a guideline or consensus position or on a study (an original study, a systematic
@@ -24,7 +24,7 @@ CRITERION_KEYS = ("id", *CONDITION_KEYS, "verdict", "reason", "grade", "sources"
 
 def condition(c: Checker, m: Map, path: str) -> Condition | None:
     """The comparison a mapping describes, checked against the profile's fields and their kinds."""
-    from nelm.validate import _join
+    from nelm.evidence.validate.checker import _join
 
     name = c.get(m, "field", path, "str", required=True)
     op = c.get(m, "op", path, "str", required=True, choices=ALL_OPS)
@@ -62,7 +62,7 @@ def condition(c: Checker, m: Map, path: str) -> Condition | None:
 
 def criteria(c: Checker, root: Map, seen: dict[str, Any]) -> tuple[list[Criterion], list[tuple[str, int, str]]]:
     """A modality file's criteria, and (source id, line, path) of every source they cite."""
-    from nelm.validate import _items, _join
+    from nelm.evidence.validate.checker import _items, _join
 
     out: list[Criterion] = []
     refs: list[tuple[str, int, str]] = []
@@ -86,6 +86,6 @@ def criteria(c: Checker, root: Map, seen: dict[str, Any]) -> tuple[list[Criterio
 
 
 def _id_pattern() -> Any:
-    from nelm.validate import ID
+    from nelm.evidence.validate.vocabulary import ID
 
     return ID

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from nelm.model import Finding, Study
+from nelm.evidence.model import Finding, Study
 
 Pair = tuple[Study, Finding]
 

@@ -1,0 +1,1 @@
+"""The evidence: its model, the strict YAML reader, loading and caching, and validation."""
