@@ -85,7 +85,7 @@ def test_every_modality_reviewed(ev):
 
 
 def test_every_figure_record_says_where_it_was_read(ev):
-    from nelm.render.figures import figure_record, read_url, reference
+    from nelm.analysis.figures import figure_record, read_url, reference
 
     for s in ev.studies():
         assert read_url(ev, s), s.id

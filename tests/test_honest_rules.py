@@ -553,7 +553,7 @@ EXCEPTIONS: dict[str, str] = {
 
 def test_every_shipped_citation_is_author_year():
     from nelm.evidence.load import load
-    from nelm.render.figures import citation
+    from nelm.analysis.figures import citation
 
     ev = load()
     bad: dict[str, str] = {}

@@ -290,14 +290,14 @@ def test_shell_completion_of_modality_and_outcome_names(sh):
     [(60, None, "n=60"), (60, "more-than", "n>60"), (60, "up-to", "n<=60"), (60, "approx", "n~60"), (None, None, "")],
 )
 def test_sample_size_text_keeps_its_qualifier(n, qualifier, text):
-    from nelm.render.figures import n_text
+    from nelm.analysis.figures import n_text
 
     assert n_text(n, qualifier) == text
 
 
 def test_value_text_counts_and_qualitative_findings():
     from nelm.evidence.model import Finding
-    from nelm.render.figures import value_text
+    from nelm.analysis.figures import value_text
 
     blank = dict.fromkeys(Finding.__dataclass_fields__)
     one = Finding(**{**blank, "outcome": "x", "stat": "count", "value": 1, "unit": "patients"})

@@ -14,7 +14,7 @@ import subprocess
 import pytest
 from conftest import FIXTURE_EVIDENCE, nelm_script
 
-from nelm.cli.output import UNSAFE, Output, printable
+from nelm.render.output import UNSAFE, Output, printable
 from nelm.render import Column, Result, emit
 
 HOSTILE = "ok\x1b[2J\x1b[1;1HFAKE 99%\x00\x07\x08\r\x7f\x9b31m\u202eevil\u2066x\u2069\ud800 end"
@@ -300,7 +300,7 @@ def _finding(**kw):
 )
 def test_ci_level_is_printed_exactly(level, text):
     from nelm.evidence.model import Evidence, Study
-    from nelm.render.figures import figure_text
+    from nelm.analysis.figures import figure_text
 
     f = _finding(value=40, unit="months", ci=(30, 50), ci_level=level, study="s", modalities=("tace",))
     line = figure_text(Evidence(), Study("s", "tace", "src", "rct", (f,)), f)
@@ -309,7 +309,7 @@ def test_ci_level_is_printed_exactly(level, text):
 
 def test_json_keeps_derived_spread_kind_and_ci_level():
     from nelm.evidence.model import Evidence, Study
-    from nelm.render.figures import RECORD_FIELDS, figure_record
+    from nelm.analysis.figures import RECORD_FIELDS, figure_record
 
     f = _finding(
         value=11,

@@ -69,7 +69,7 @@ class Citations:
         return f"{text} {mark}"
 
     def references(self) -> list[str]:
-        from nelm.render.figures import vancouver
+        from nelm.analysis.figures import vancouver
 
         out = []
         for source, via in self.order:
@@ -214,8 +214,8 @@ def _summary(ev: Evidence, cites: Citations, mods: list[Modality]) -> list[tuple
 def _head_to_head(ev: Evidence, cites: Citations, mods: list[Modality]) -> list[str]:
     """Every direct NET comparison between two of the chosen options (or, for one option, between
     it and another one), each once, one line per study and pair of sides."""
+    from nelm.analysis.figures import comparison_record
     from nelm.analysis.lookup import comparisons
-    from nelm.render.figures import comparison_record
 
     ids = {m.id for m in mods}
     heads: dict[tuple[str, str, str], str] = {}

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nelm.analysis.filters import StudyFilter, _passes, tumor_set, tumor_share
-from nelm.analysis.lookup import comparisons, findings, patients, studies_of
-from nelm.errors import UsageError
-from nelm.evidence.model import Comparison, Evidence, Finding, Item, Modality, Study
-from nelm.render.figures import (
+from nelm.analysis.figures import (
     comparison_record,
     comparison_text,
     figure_record,
@@ -17,6 +13,10 @@ from nelm.render.figures import (
     source_label,
     vancouver,
 )
+from nelm.analysis.filters import StudyFilter, _passes, tumor_set, tumor_share
+from nelm.analysis.lookup import comparisons, findings, patients, studies_of
+from nelm.errors import UsageError
+from nelm.evidence.model import Comparison, Evidence, Finding, Item, Modality, Study
 
 
 def list_rows(ev: Evidence) -> list[dict[str, Any]]:

@@ -6,14 +6,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from nelm.analysis.figures import (
+    comparison_text,
+    figure_text,
+)
 from nelm.analysis.lookup import findings, suggest
 from nelm.errors import UsageError
 from nelm.evidence.model import Comparison, Evidence, Finding, Study
 from nelm.evidence.validate.vocabulary import DESIGNS, TUMOR_TYPES
-from nelm.render.figures import (
-    comparison_text,
-    figure_text,
-)
 
 DESIGN_GROUPS = {
     "randomized": ("rct",),

@@ -78,7 +78,7 @@ def risks(ev: Evidence, m: Modality, profile: Profile) -> list[dict[str, Any]]:
     where there is no NET figure. A factor with nothing recorded is listed only where one of the
     modality's criteria concerns it."""
     from nelm.analysis.browse import item_record
-    from nelm.render.figures import comparison_record, figure_record
+    from nelm.analysis.figures import comparison_record, figure_record
 
     out = []
     for fid in applicable_factors(ev, profile):
@@ -129,7 +129,7 @@ def field_meaning(name: str) -> str:
 def citations(ev: Evidence, sources: tuple[str, ...]) -> str:
     """'Chen 2018; Lv 2016': author-year labels, with the kind of a source that is neither
     peer-reviewed nor guidance."""
-    from nelm.render.figures import source_label
+    from nelm.analysis.figures import source_label
 
     return "; ".join(source_label(ev.sources[s]) if s in ev.sources else s for s in sources)
 

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from nelm.evidence.model import Comparison, Evidence, Finding, Study
-from nelm.evidence.validate.synonyms import fold, term_key
-from nelm.render.figures import (
+from nelm.analysis.figures import (
     source_label,
 )
+from nelm.evidence.model import Comparison, Evidence, Finding, Study
+from nelm.evidence.validate.synonyms import fold, term_key
 
 _SEP = r"[^\w.;:!?]+"  # between the words of a phrase: spaces, hyphens, slashes, brackets (not a full stop)
 SNIPPET = 90  # characters of a table's text cell around the first match
@@ -194,7 +194,7 @@ def _by(ev: Evidence, sid: str, name: str) -> bool:
 
 def _records(ev: Evidence) -> Iterator[_Record]:
     """Every searchable record, in evidence order."""
-    from nelm.render.figures import citation
+    from nelm.analysis.figures import citation
 
     for m in ev.modalities.values():
         profile = {"name": m.name, "aliases": ", ".join(m.aliases), "summary": m.summary, "description": m.description}

@@ -13,9 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from nelm.analysis import combine, synthesis
-from nelm.evidence.honest import SUPPORTING
-from nelm.evidence.model import Evidence, Finding, Modality, Study
-from nelm.render.figures import (
+from nelm.analysis.figures import (
     comparison_record,
     figure_record,
     figure_text,
@@ -23,6 +21,8 @@ from nelm.render.figures import (
     num,
     unit_suffix,
 )
+from nelm.evidence.honest import SUPPORTING
+from nelm.evidence.model import Evidence, Finding, Modality, Study
 
 NO_DATA = "no NET data"
 Pair = tuple[Study, Finding]

@@ -6,15 +6,15 @@ import re
 from typing import Any
 
 from nelm.analysis import combine, synthesis
-from nelm.analysis.filters import StudyFilter, filtered_findings, keep
-from nelm.analysis.lookup import comparisons, findings, patients, studies_of
-from nelm.evidence.model import Evidence, Finding, Modality, Study
-from nelm.render.figures import (
+from nelm.analysis.figures import (
     comparison_record,
     figure_record,
     figure_text,
     measure_prefix,
 )
+from nelm.analysis.filters import StudyFilter, filtered_findings, keep
+from nelm.analysis.lookup import comparisons, findings, patients, studies_of
+from nelm.evidence.model import Evidence, Finding, Modality, Study
 
 _STAT_ORDER = {
     "proportion": 0,

@@ -29,7 +29,7 @@ class Poolable:
 
 def poolable(ev: Evidence, pair: Pair) -> Poolable | None:
     """The events/n of a figure that may enter a pool, or None."""
-    from nelm.render.figures import citation
+    from nelm.analysis.figures import citation
 
     s, f = pair
     outcome = ev.outcomes.get(f.outcome)
@@ -108,8 +108,8 @@ def pool_record(result: Any) -> dict[str, Any] | None:
 def forest_groups(ev: Evidence, oid: str, pairs_by_modality: dict[str, list[Pair]]) -> list[dict[str, Any]]:
     """Forest-plot groups for one outcome: per modality and measure, every poolable figure as a
     study row (events/n), with the pooled result where the group may be pooled."""
+    from nelm.analysis.figures import measure_prefix, measure_suffix
     from nelm.analysis.stats import proportion_interval
-    from nelm.render.figures import measure_prefix, measure_suffix
 
     out = []
     for mid, pairs in pairs_by_modality.items():

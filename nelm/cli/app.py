@@ -52,4 +52,5 @@ def _root(
 
 
 # The commands register themselves on `app`, in the order of the help.
-from nelm.cli import commands  # noqa: E402, F401
+# Importing the command modules registers their commands, in this order (the order of --help).
+from nelm.cli import browse, forest, lookup, patient, validate  # noqa: E402, F401

@@ -38,7 +38,7 @@ def _run(argv: list[str] | None) -> int:
     from typer import _click
 
     from nelm.cli.app import app
-    from nelm.cli.output import use_utf8
+    from nelm.render.output import use_utf8
 
     use_utf8(sys.stdout, sys.stderr)
     try:

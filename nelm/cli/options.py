@@ -20,9 +20,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from nelm.cli.output import FORMATS, Output
 from nelm.errors import UsageError
 from nelm.render import Result, emit, select
+from nelm.render.output import FORMATS, Output
 
 Format = Annotated[
     str,

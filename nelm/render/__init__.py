@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nelm.cli.output import Output
 from nelm.errors import UsageError
+from nelm.render.output import Output
 
 SCHEMA_VERSION = 2
 
@@ -61,7 +61,7 @@ def _union(keys: list[str], more: Any) -> list[str]:
 def record_fields(result: Result) -> list[str]:
     """The documented keys of a command's records (docs/json-schema.md), so that --fields is judged
     the same whether or not anything matched."""
-    from nelm.render.figures import RECORD_FIELDS
+    from nelm.analysis.figures import RECORD_FIELDS
 
     declared = {
         "list": "id name category studies indirect_studies patients patients_incomplete summary aliases reviewed searched",

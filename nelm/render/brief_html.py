@@ -7,7 +7,7 @@ import html
 import re
 
 from nelm.analysis.brief import NO_HEAD_TO_HEAD, Brief, marks
-from nelm.cli.output import printable
+from nelm.render.output import printable
 
 PAPER = {"a4": "A4", "letter": "letter"}
 

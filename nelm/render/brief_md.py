@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from nelm.analysis.brief import NO_HEAD_TO_HEAD, Brief, marks
-from nelm.cli.output import printable
+from nelm.render.output import printable
 
 # What Markdown would act on: emphasis, code, links and raw HTML (a '<' before a letter, '/', '!'
 # or '?'), and a backslash itself; an underscore only where it could start or end emphasis.

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from nelm.cli.output import printable
+from nelm.render.output import printable
 
 
 def items(value: Any) -> list[str]:

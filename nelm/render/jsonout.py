@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import re
 
-from nelm.cli.output import UNSAFE, Output
 from nelm.render import SCHEMA_VERSION, Result
+from nelm.render.output import UNSAFE, Output
 
 _UNSAFE = re.compile(f"[{UNSAFE}]")  # json.dumps already escapes U+0000-U+001F; this adds the rest
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from nelm.cli.output import Output, printable
+from nelm.render.output import Output, printable
 
 MARK = {"candidate": "+", "caution": "!", "not-suitable": "x"}
 

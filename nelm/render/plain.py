@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import csv
 
-from nelm.cli.output import Output
 from nelm.render import Result
 from nelm.render.cells import csv_cell, markdown, text, tsv
+from nelm.render.output import Output
 
 
 def _raw(s: str) -> str:

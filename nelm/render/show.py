@@ -39,7 +39,7 @@ def _short_reference(src: Any) -> str:
     """'Musunuru 2006. Arch Surg. PMID 16975100': one line; `nelm refs` gives the full reference."""
     venue = src.journal or src.publisher or src.type
     ident = f"PMID {src.pmid}" if src.pmid else f"doi:{src.doi}" if src.doi else src.url or ""
-    from nelm.render.figures import source_label
+    from nelm.analysis.figures import source_label
 
     return ". ".join(x for x in (source_label(src), venue, ident) if x)
 
@@ -55,10 +55,10 @@ def rows(
 ) -> list[dict[str, Any]]:
     """(section, text, refs) rows in display order; the references section comes last."""
     from nelm.analysis import sof
+    from nelm.analysis.figures import comparison_text, figure_text, vancouver
     from nelm.analysis.filters import keep
     from nelm.analysis.lookup import comparisons, findings
     from nelm.analysis.summaries import evidence_base
-    from nelm.render.figures import comparison_text, figure_text, vancouver
 
     cites = Citations(ev)
     out: list[dict[str, Any]] = []
@@ -117,7 +117,7 @@ def write(out: Any, m: Modality, records: list[dict[str, Any]], width: int) -> N
     """A terminal page: a title, then each section's entries, wrapped to the width."""
     import textwrap
 
-    from nelm.cli.output import printable
+    from nelm.render.output import printable
 
     titles = {
         "summary": "",

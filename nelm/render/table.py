@@ -11,9 +11,9 @@ import re
 
 from rich.cells import cell_len
 
-from nelm.cli.output import Output, printable
 from nelm.render import Result
 from nelm.render.cells import text
+from nelm.render.output import Output, printable
 
 BORDER = 3  # per column: a border and one space of padding each side (plus one closing border)
 FLOOR = 6  # a column narrower than this (or its longest word, if shorter) is unreadable
