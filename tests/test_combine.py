@@ -7,9 +7,9 @@ import itertools
 import pytest
 
 from nelm.analysis import combine, lookup, summaries
+from nelm.analysis.figures import figure_text
 from nelm.evidence.load import load
 from nelm.evidence.model import Arm, Finding, Study
-from nelm.analysis.figures import figure_text
 
 
 def _study(sid: str = "s1", **kw) -> Study:

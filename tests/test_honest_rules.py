@@ -552,8 +552,8 @@ EXCEPTIONS: dict[str, str] = {
 
 
 def test_every_shipped_citation_is_author_year():
-    from nelm.evidence.load import load
     from nelm.analysis.figures import citation
+    from nelm.evidence.load import load
 
     ev = load()
     bad: dict[str, str] = {}

@@ -296,8 +296,8 @@ def test_sample_size_text_keeps_its_qualifier(n, qualifier, text):
 
 
 def test_value_text_counts_and_qualitative_findings():
-    from nelm.evidence.model import Finding
     from nelm.analysis.figures import value_text
+    from nelm.evidence.model import Finding
 
     blank = dict.fromkeys(Finding.__dataclass_fields__)
     one = Finding(**{**blank, "outcome": "x", "stat": "count", "value": 1, "unit": "patients"})

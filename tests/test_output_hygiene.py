@@ -14,8 +14,8 @@ import subprocess
 import pytest
 from conftest import FIXTURE_EVIDENCE, nelm_script
 
-from nelm.render.output import UNSAFE, Output, printable
 from nelm.render import Column, Result, emit
+from nelm.render.output import UNSAFE, Output, printable
 
 HOSTILE = "ok\x1b[2J\x1b[1;1HFAKE 99%\x00\x07\x08\r\x7f\x9b31m\u202eevil\u2066x\u2069\ud800 end"
 SGR = re.compile(r"\x1b\[[0-9;]*m")  # the colour codes nelm itself writes on a colour terminal
@@ -299,8 +299,8 @@ def _finding(**kw):
     ("level", "text"), [(0.999, "99.9% CI"), (0.9, "90% CI"), (0.95, "95% CI"), (0.975, "97.5% CI")]
 )
 def test_ci_level_is_printed_exactly(level, text):
-    from nelm.evidence.model import Evidence, Study
     from nelm.analysis.figures import figure_text
+    from nelm.evidence.model import Evidence, Study
 
     f = _finding(value=40, unit="months", ci=(30, 50), ci_level=level, study="s", modalities=("tace",))
     line = figure_text(Evidence(), Study("s", "tace", "src", "rct", (f,)), f)
@@ -308,8 +308,8 @@ def test_ci_level_is_printed_exactly(level, text):
 
 
 def test_json_keeps_derived_spread_kind_and_ci_level():
-    from nelm.evidence.model import Evidence, Study
     from nelm.analysis.figures import RECORD_FIELDS, figure_record
+    from nelm.evidence.model import Evidence, Study
 
     f = _finding(
         value=11,
