@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from nelm.analysis.match import VERDICTS, evaluate, match, verdict_of
-from nelm.analysis.patient import FIELDS, read_profile
 from nelm.evidence.criteria import RULE_SOURCE_KINDS
 from nelm.evidence.load import load
+from nelm.evidence.patient import FIELDS, read_profile
 
 CASES = Path(__file__).resolve().parent / "cases"
 
@@ -253,8 +253,8 @@ def test_every_profile_field_is_documented(shipped):
 
 # -- the evaluator -------------------------------------------------------------------------------
 def _rule(rid: str, field: str, op: str, value, verdict: str):
-    from nelm.analysis.patient import Condition
     from nelm.evidence.model import Criterion
+    from nelm.evidence.patient import Condition
 
     return Criterion(rid, Condition(field, op, value), verdict, "why", ("s",))
 

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from nelm.analysis.patient import Profile
 from nelm.evidence.model import Evidence, Modality
+from nelm.evidence.patient import Profile
 
 DISCLAIMER = (
     "nelm summarises published studies: it gives no medical advice and does not replace the judgement "

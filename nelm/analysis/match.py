@@ -1,6 +1,6 @@
 """Which options fit a patient: each modality's selection criteria (from its evidence file) applied
 to a patient profile, the patient-factor risks that apply, and the missing fields that would change
-a verdict. Only the documented comparisons are evaluated (see `nelm.analysis.patient.Condition`); nothing
+a verdict. Only the documented comparisons are evaluated (see `nelm.evidence.patient.Condition`); nothing
 here holds a clinical threshold.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from nelm.analysis.patient import BY_NAME, FIELDS, Profile
 from nelm.evidence.model import Criterion, Evidence, Modality
+from nelm.evidence.patient import BY_NAME, FIELDS, Profile
 
 # Most suitable first; the order of `nelm match`.
 VERDICTS = ("candidate", "caution", "insufficient-information", "not-suitable")

@@ -24,10 +24,10 @@ from nelm.render.output import Output
 
 def _with_profile_flags(func: Any) -> Any:
     """Give a command one option per profile field (--burden-pct 40, --bilioenteric-anastomosis yes),
-    from the one table of fields in nelm.analysis.patient; the values arrive in the command's **answers."""
+    from the one table of fields in nelm.evidence.patient; the values arrive in the command's **answers."""
     import inspect
 
-    from nelm.analysis.patient import FIELDS
+    from nelm.evidence.patient import FIELDS
 
     sig = inspect.signature(func, eval_str=True)  # resolved: Typer reads __signature__ as it is
     params = [p for p in sig.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
@@ -61,7 +61,7 @@ ProfileFile = Annotated[
 
 
 def _patient(profile_file: Path | None, answers: dict[str, Any]) -> dict[str, Any]:
-    from nelm.analysis import patient
+    from nelm.evidence import patient
 
     base = patient.read_profile(str(profile_file)) if profile_file else {}
     return patient.merge(base, answers)

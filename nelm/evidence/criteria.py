@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from nelm.analysis.patient import ALL_OPS, BY_NAME, OPS, Condition
 from nelm.evidence.model import Criterion
+from nelm.evidence.patient import ALL_OPS, BY_NAME, OPS, Condition
 from nelm.evidence.yamlsafe import Map
 
 if TYPE_CHECKING:

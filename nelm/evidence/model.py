@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from nelm.analysis.patient import Condition
+    from nelm.evidence.patient import Condition
 
 Number = int | float
 Value = Number | tuple[Number, Number] | None
