@@ -60,11 +60,14 @@ def match(ev: Evidence, profile: Profile, modalities: list[Modality] | None = No
         result.risks = risks(ev, m, profile)
         results.append(result)
     rank = {m.id: i for i, m in enumerate(mods)}
-    caution_count = {r.modality.id: sum(c.verdict != "candidate" for c in r.fired) for r in results}
-    return sorted(
-        results,
-        key=lambda r: (VERDICTS.index(r.verdict), caution_count[r.modality.id], rank[r.modality.id]),
-    )
+    return sorted(results, key=lambda r: (VERDICTS.index(r.verdict), _doubt(r), rank[r.modality.id]))
+
+
+def _doubt(result: Match) -> tuple[bool, int]:
+    """Within a verdict: an option that an unknown field could rule out comes after one that none
+    could, then more concerns after fewer."""
+    could_exclude = any("not-suitable" in m["could_give"] for m in result.missing)
+    return could_exclude, sum(c.verdict != "candidate" for c in result.fired)
 
 
 def applicable_factors(ev: Evidence, profile: Profile) -> list[str]:
