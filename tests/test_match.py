@@ -458,3 +458,15 @@ def test_a_valid_rule_loads_and_a_factor_when_is_checked_too(nelm, evidence_copy
     )
     r = nelm("validate", evidence=evidence_copy)
     assert r.code == 1 and "factors[0].when.value: 500 is out of range (expected 0 to 100)" in r.stderr
+
+
+def test_show_lists_the_criteria_with_their_sources(nelm):
+    page = nelm("show", "radioembolization", "-s", "criteria", "-f", "table", env={"COLUMNS": "100"}, evidence=None)
+    assert page.code == 0
+    assert "not-suitable when lung_shunt_pct > 20%" in page.stdout.replace("\n  ", " ")
+    assert "\n[1] " in page.stdout  # the criteria's sources, numbered
+    default = nelm("show", "radioembolization", "-f", "table", evidence=None).stdout
+    assert "selection criteria for nelm match: --section criteria" in default
+    doc = json.loads(nelm("show", "radioembolization", "-f", "json", evidence=None).stdout)
+    rule = next(r for r in doc["results"][0]["criteria"] if r["rule"] == "y90-lung-shunt-over-20")
+    assert rule["verdict"] == "not-suitable" and rule["sources"] == ["acar-2016-shunt-prrt-case"]

@@ -70,6 +70,18 @@ def profile(ev: Evidence, m: Modality) -> dict[str, Any]:
         "indications": [item_record(ev, i) for i in m.indications],
         "contraindications": [item_record(ev, i) for i in m.contraindications],
         "statements": [item_record(ev, i) for i in m.statements],
+        "criteria": [
+            {
+                "rule": r.id,
+                "condition": r.when.text(),
+                "verdict": r.verdict,
+                "text": r.reason,
+                "grade": r.grade,
+                "sources": list(r.sources),
+                "location": str(r.loc) if r.loc else None,
+            }
+            for r in m.criteria
+        ],
         "techniques": [{"id": t.id, "label": t.label} for t in m.techniques],
         "studies": len(studies),
         "indirect_studies": sum(s.indirect for s in studies),

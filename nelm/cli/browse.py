@@ -64,7 +64,8 @@ def show_cmd(
         typer.Option(
             "--section",
             "-s",
-            help="Only these sections (repeatable): summary, indications, contraindications, statements, "
+            help="Only these sections (repeatable): summary, indications, contraindications, criteria (the "
+            "selection rules of nelm match), statements, "
             "comparisons, findings (every figure), references.",
         ),
     ] = None,

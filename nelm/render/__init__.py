@@ -65,7 +65,7 @@ def record_fields(result: Result) -> list[str]:
 
     declared = {
         "list": "id name category studies indirect_studies patients patients_incomplete summary aliases reviewed searched",
-        "show": "id name category aliases reviewed summary description indications contraindications statements "
+        "show": "id name category aliases reviewed summary description indications contraindications statements criteria "
         "techniques studies indirect_studies patients patients_incomplete findings comparisons",
         "compare": "row outcome section",
         "search": "modality study field text snippet matched citation location",

@@ -11,7 +11,16 @@ from typing import Any
 
 from nelm.evidence.model import Evidence, Modality, Study
 
-SECTIONS = ("summary", "indications", "contraindications", "statements", "comparisons", "findings", "references")
+SECTIONS = (
+    "summary",
+    "indications",
+    "contraindications",
+    "criteria",
+    "statements",
+    "comparisons",
+    "findings",
+    "references",
+)
 DEFAULT = ("summary", "indications", "contraindications", "comparisons", "findings", "references")
 COMPARISONS_SHOWN = 3
 
@@ -77,6 +86,13 @@ def rows(
                 kind = f"{i.kind}: " if i.kind else ""
                 grade = f" (grade: {i.grade})" if i.grade else ""
                 add(key, f"{kind}{i.text}{grade}", cites.cite(*i.sources))
+    if "criteria" in sections:
+        for r in m.criteria:
+            grade = f" (grade: {r.grade})" if r.grade else ""
+            add("criteria", f"{r.verdict} when {r.when.text()}: {r.reason}{grade}", cites.cite(*r.sources))
+    elif sections == DEFAULT and m.criteria:
+        k = len(m.criteria)
+        add("criteria", f"{k} selection criteri{'a' if k != 1 else 'on'} for nelm match: --section criteria")
     if "statements" in sections:
         for i in m.statements:
             grade = f" (grade: {i.grade})" if i.grade else ""
