@@ -37,6 +37,16 @@ def resolve(ev: Evidence, name: str) -> Modality:
     raise UsageError(f"unknown modality '{name}'", hint)
 
 
+def resolve_all(ev: Evidence, names: list[str] | None) -> list[Modality]:
+    """The modalities named, each once, in the order first named (aliases count as their modality)."""
+    mods: list[Modality] = []
+    for name in names or ():
+        m = resolve(ev, name)
+        if m not in mods:
+            mods.append(m)
+    return mods
+
+
 def short_name(m: Modality) -> str:
     """'TACE' for 'Transarterial chemoembolization (TACE)', 'Y-90' for 'Radioembolization (Y-90, SIRT)'."""
     m_ = re.search(r"\(([^),]+)", m.name)

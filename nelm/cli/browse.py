@@ -130,11 +130,7 @@ def compare_cmd(
     from nelm.analysis import lookup, summaries
 
     ev = load()
-    mods = []
-    for name in modalities:
-        m = lookup.resolve(ev, name)
-        if m not in mods:
-            mods.append(m)
+    mods = lookup.resolve_all(ev, modalities)
     if len(mods) < 2:
         raise UsageError("compare needs at least two different modalities", "e.g. nelm compare tace rfa")
     outcomes = [lookup.resolve_outcome(ev, o) for o in outcome] if outcome else None

@@ -56,11 +56,7 @@ def forest_cmd(
         raise UsageError(f"unknown format '{fmt}' for forest", "choose from: text, json")
     ev = load()
     oid = lookup.resolve_outcome(ev, outcome)
-    mods = []
-    for name in modalities or ():
-        m = lookup.resolve(ev, name)
-        if m not in mods:
-            mods.append(m)
+    mods = lookup.resolve_all(ev, modalities)
     selection = filters.StudyFilter(
         **flt.fields(),
         net_only=not indirect,

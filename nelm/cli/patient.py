@@ -93,11 +93,7 @@ def match_cmd(
 
     pat = _patient(profile_file, answers)
     ev = load()
-    mods = []
-    for name in modalities or ():
-        m = lookup.resolve(ev, name)
-        if m not in mods:
-            mods.append(m)
+    mods = lookup.resolve_all(ev, modalities)
     results = match.match(ev, pat, mods or None)
     records = [match.record(ev, r) for r in results]
     page = out.output()
@@ -183,11 +179,7 @@ def brief_cmd(
     if not modalities and pat is None:
         raise UsageError("brief needs modalities or a profile", "e.g. nelm brief tace rfa, or nelm brief -p case.yaml")
     ev = load()
-    mods = []
-    for name in modalities or ():
-        m = lookup.resolve(ev, name)
-        if m not in mods:
-            mods.append(m)
+    mods = lookup.resolve_all(ev, modalities)
     doc = brief.build(ev, mods, pat)
     if fmt == "html":
         from nelm.render import brief_html
