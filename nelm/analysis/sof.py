@@ -42,7 +42,6 @@ def summary_of_findings(
     `flt` (a query.StudyFilter) narrows the figures, as in `studies`."""
     from nelm.analysis.filters import keep
     from nelm.analysis.lookup import findings
-    from nelm.analysis.summaries import evidence_base
 
     per_mod = {m.id: keep(ev, flt, findings(ev, m.id)) for m in mods}
     rows: list[dict[str, Any]] = []
@@ -153,6 +152,44 @@ def _context(ev: Evidence, group: list[Pair], best: Pair | None, *, pooled: bool
         lo, hi = min(values), max(values)
         span = f", {num(lo)}-{num(hi)}{unit_suffix(f0.unit)}" if lo != hi else ""
     return f"{k} studies, {n}{span}"
+
+
+def evidence_base(ev: Evidence, m: Modality) -> dict[str, Any]:
+    """What a modality's evidence rests on: records, NET cohorts counted once, reviews, patients, designs."""
+    from nelm.analysis.lookup import patients, studies_of
+
+    studies = studies_of(ev, m.id)
+    n, partial = patients(studies, m.id)
+    primary, syntheses = combine.cohorts(s for s in studies if not s.indirect)
+    designs: dict[str, int] = {}
+    for s in studies:
+        designs[s.design] = designs.get(s.design, 0) + 1
+    levels = [s.loe for s in studies if s.loe]
+    indirect = sum(s.indirect for s in studies)
+    text = f"{len(studies)} {'record' if len(studies) == 1 else 'records'}: {primary} NET cohorts"
+    if syntheses:
+        text += f", {syntheses} {'review' if syntheses == 1 else 'reviews'}"
+    if indirect:
+        text += f" ({indirect} indirect: not NET-specific)"
+    text += f", {'>=' if partial else ''}{n} NET patients"
+    if designs:
+        text += "; " + ", ".join(f"{k} {d}" for d, k in sorted(designs.items(), key=lambda x: -x[1]))
+    if levels:
+        text += f"; best OCEBM level {min(levels)}"
+    notes = [i.text for i in m.statements if i.topic == "evidence-base"]
+    if notes:
+        text += ". " + " ".join(notes)
+    return {
+        "figure": text,
+        "studies": len(studies),
+        "cohorts": primary,
+        "syntheses": syntheses,
+        "indirect_studies": indirect,
+        "patients": n,
+        "patients_incomplete": partial,
+        "designs": designs,
+        "best_loe": min(levels) if levels else None,
+    }
 
 
 def base_text(b: dict[str, Any], m: Modality) -> str:

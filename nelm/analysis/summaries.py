@@ -13,7 +13,7 @@ from nelm.analysis.figures import (
     measure_prefix,
 )
 from nelm.analysis.filters import StudyFilter, filtered_findings, keep
-from nelm.analysis.lookup import comparisons, findings, patients, studies_of
+from nelm.analysis.lookup import comparisons, findings
 from nelm.evidence.model import Evidence, Finding, Modality, Study
 
 _STAT_ORDER = {
@@ -82,45 +82,10 @@ def compare(
         base: dict[str, Any] = {"row": "Evidence base", "outcome": None}
         risks: dict[str, Any] = {"row": "Key risks", "outcome": None}
         for m in mods:
-            base[m.id] = [evidence_base(ev, m)]
+            base[m.id] = [sof.evidence_base(ev, m)]
             risks[m.id] = sof.key_risks(ev, m, per_mod[m.id])
         rows.extend([base, risks])
     return rows
-
-
-def evidence_base(ev: Evidence, m: Modality) -> dict[str, Any]:
-    studies = studies_of(ev, m.id)
-    n, partial = patients(studies, m.id)
-    primary, syntheses = combine.cohorts(s for s in studies if not s.indirect)
-    designs: dict[str, int] = {}
-    for s in studies:
-        designs[s.design] = designs.get(s.design, 0) + 1
-    levels = [s.loe for s in studies if s.loe]
-    indirect = sum(s.indirect for s in studies)
-    text = f"{len(studies)} {'record' if len(studies) == 1 else 'records'}: {primary} NET cohorts"
-    if syntheses:
-        text += f", {syntheses} {'review' if syntheses == 1 else 'reviews'}"
-    if indirect:
-        text += f" ({indirect} indirect: not NET-specific)"
-    text += f", {'>=' if partial else ''}{n} NET patients"
-    if designs:
-        text += "; " + ", ".join(f"{k} {d}" for d, k in sorted(designs.items(), key=lambda x: -x[1]))
-    if levels:
-        text += f"; best OCEBM level {min(levels)}"
-    notes = [i.text for i in m.statements if i.topic == "evidence-base"]
-    if notes:
-        text += ". " + " ".join(notes)
-    return {
-        "figure": text,
-        "studies": len(studies),
-        "cohorts": primary,
-        "syntheses": syntheses,
-        "indirect_studies": indirect,
-        "patients": n,
-        "patients_incomplete": partial,
-        "designs": designs,
-        "best_loe": min(levels) if levels else None,
-    }
 
 
 def forest(ev: Evidence, oid: str, mods: list[Modality], flt: StudyFilter) -> list[dict[str, Any]]:

@@ -51,6 +51,4 @@ def _root(
         os.environ["NELM_NO_PAGER"] = "1"
 
 
-# The commands register themselves on `app`, in the order of the help.
-# Importing the command modules registers their commands, in this order (the order of --help).
-from nelm.cli import browse, forest, lookup, patient, validate  # noqa: E402, F401
+# The commands register themselves on `app` (see nelm.cli.commands).

@@ -37,7 +37,7 @@ def _run(argv: list[str] | None) -> int:
     import typer
     from typer import _click
 
-    from nelm.cli.app import app
+    from nelm.cli.commands import app
     from nelm.render.output import use_utf8
 
     use_utf8(sys.stdout, sys.stderr)

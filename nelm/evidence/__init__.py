@@ -1,1 +1,2 @@
-"""The evidence: its model, the strict YAML reader, loading and caching, and validation."""
+"""The evidence: its model, the strict YAML reader, loading and caching, validation, and the fields of
+a patient profile that selection criteria compare."""

@@ -67,7 +67,6 @@ def rows(
     from nelm.analysis.figures import comparison_text, figure_text, vancouver
     from nelm.analysis.filters import keep
     from nelm.analysis.lookup import comparisons, findings
-    from nelm.analysis.summaries import evidence_base
 
     cites = Citations(ev)
     out: list[dict[str, Any]] = []
@@ -78,7 +77,7 @@ def rows(
     every = "findings" in sections and sections != DEFAULT
     if "summary" in sections:
         add("summary", m.summary)
-        base = evidence_base(ev, m)
+        base = sof.evidence_base(ev, m)
         add("summary", "Evidence: " + sof.base_text(base, m))
     for key, items in (("indications", m.indications), ("contraindications", m.contraindications)):
         if key in sections:

@@ -13,10 +13,10 @@ from nelm.evidence.validate.vocabulary import DOI, ID, PMCID, PMID, READ, SOURCE
 from nelm.evidence.yamlsafe import Map
 
 if TYPE_CHECKING:
-    from nelm.evidence.validate.builder import Builder
+    from nelm.evidence.validate.state import State
 
 
-def read_bibliography(b: Builder, c: Checker, root: Map) -> None:
+def read_bibliography(b: State, c: Checker, root: Map) -> None:
     c.known(root, "", ("schema", "kind", "sources"))
     fields = (
         "id",

@@ -3,53 +3,24 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from nelm.errors import Problem
 from nelm.evidence import criteria, honest
 from nelm.evidence.model import (
     Evidence,
-    Factor,
-    Loc,
-    Modality,
-    Outcome,
-    Source,
-    SynonymGroup,
-    Technique,
 )
 from nelm.evidence.validate.bibliography import read_bibliography
-from nelm.evidence.validate.checker import Checker, _control_characters, _hint, _join, reset_hints
+from nelm.evidence.validate.checker import Checker, _control_characters, _hint
 from nelm.evidence.validate.modality import read_modality
 from nelm.evidence.validate.outcomes import read_outcomes
+from nelm.evidence.validate.state import State
 from nelm.evidence.validate.synonyms import synonym_groups
 from nelm.evidence.validate.vocabulary import KINDS, SCHEMA, SCHEMAS
-from nelm.evidence.yamlsafe import Map
 
 
-class Builder:
+class Builder(State):
     """Turns parsed documents into an Evidence model; problems accumulate in `problems`."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-        self.outcomes: dict[str, Outcome] = {}
-        self.factors: dict[str, Factor] = {}
-        self.sources: dict[str, Source] = {}
-        self.modalities: dict[str, Modality] = {}
-        self.study_ids: dict[str, Loc] = {}
-        self.refs: list[tuple[str, str, Checker, int, str]] = []  # (kind, id, checker, line, path)
-        self.techniques: dict[str, Technique] = {}
-        self.technique_refs: list[tuple[str, tuple[str, ...], Checker, int, str]] = []
-        self.read_checks: list[tuple[str, str | None, Checker, int, str]] = []
-        self.support_checks: list[tuple[tuple[str, ...], Checker, int, str]] = []
-        self.include_refs: list[tuple[str, Checker, int, str]] = []
-        self.criterion_ids: dict[str, Any] = {}
-        self.rule_source_checks: list[tuple[str, Checker, int, str]] = []
-        self.files: list[str] = []
-        self.synonyms: list[SynonymGroup] = []
-        self.synonym_terms: dict[str, Loc] = {}  # term_key -> where it is listed
-        self.this_year = datetime.date.today().year
-        reset_hints()
 
     # -- documents -----------------------------------------------------------------------------
     def add(self, file: str, doc: Any, stem: str) -> None:
@@ -82,19 +53,6 @@ class Builder:
         elif kind == "synonyms":
             self.synonyms += synonym_groups(c, root, self.synonym_terms)
 
-    def outcome_kind(self, outcome: str) -> str | None:
-        o = self.outcomes.get(outcome)
-        return o.kind if o else None
-
-    def unique(self, c: Checker, m: Map, path: str, key: str, seen: dict[str, Any], what: str) -> bool:
-        if key in seen:
-            c.problem(
-                m.lines.get("id"), _join(path, "id"), f"{what} id {key!r} is defined twice (also at {seen[key].loc})"
-            )
-            return False
-        return True
-
-    # -- whole-evidence checks -----------------------------------------------------------------
     def finish(self) -> Evidence:
         targets: dict[str, dict[str, Any]] = {
             "source": self.sources,

@@ -16,10 +16,10 @@ from nelm.evidence.validate.vocabulary import CATEGORIES, CONTRA_KINDS, ID, TOPI
 from nelm.evidence.yamlsafe import Map, Seq
 
 if TYPE_CHECKING:
-    from nelm.evidence.validate.builder import Builder
+    from nelm.evidence.validate.state import State
 
 
-def read_modality(b: Builder, c: Checker, root: Map, kind: str, stem: str) -> None:
+def read_modality(b: State, c: Checker, root: Map, kind: str, stem: str) -> None:
     c.known(
         root,
         "",
@@ -90,7 +90,7 @@ def read_modality(b: Builder, c: Checker, root: Map, kind: str, stem: str) -> No
     )
 
 
-def _list_items(b: Builder, c: Checker, root: Map, key: str, extra: tuple[str, ...]) -> tuple[Item, ...]:
+def _list_items(b: State, c: Checker, root: Map, key: str, extra: tuple[str, ...]) -> tuple[Item, ...]:
     out = []
     for m, path in _items(c, root, key, ""):
         c.known(m, path, ("text", "sources", "cites", "grade", *extra))
@@ -116,7 +116,7 @@ def _list_items(b: Builder, c: Checker, root: Map, key: str, extra: tuple[str, .
     return tuple(out)
 
 
-def _factor_refs(b: Builder, c: Checker, m: Map, path: str) -> tuple[str, ...]:
+def _factor_refs(b: State, c: Checker, m: Map, path: str) -> tuple[str, ...]:
     factors = c.get(m, "factors", path, "strs", pattern=ID) or ()
     for fid in factors:
         b.refs.append(("factor", fid, c, m.lines.get("factors", m.line), _join(path, "factors")))

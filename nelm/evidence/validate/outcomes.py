@@ -14,10 +14,10 @@ from nelm.evidence.validate.vocabulary import ID, OUTCOME_CATEGORIES, OUTCOME_KI
 from nelm.evidence.yamlsafe import Map
 
 if TYPE_CHECKING:
-    from nelm.evidence.validate.builder import Builder
+    from nelm.evidence.validate.state import State
 
 
-def read_outcomes(b: Builder, c: Checker, root: Map) -> None:
+def read_outcomes(b: State, c: Checker, root: Map) -> None:
     c.known(root, "", ("schema", "kind", "outcomes", "factors"))
     for m, path in _items(c, root, "factors", ""):
         c.known(m, path, ("id", "label", "description", "when"))

@@ -28,10 +28,10 @@ from nelm.evidence.validate.vocabulary import (
 from nelm.evidence.yamlsafe import Map, Seq
 
 if TYPE_CHECKING:
-    from nelm.evidence.validate.builder import Builder
+    from nelm.evidence.validate.state import State
 
 
-def read_study(b: Builder, c: Checker, m: Map, path: str, modality: str) -> Study | None:
+def read_study(b: State, c: Checker, m: Map, path: str, modality: str) -> Study | None:
     c.known(
         m,
         path,
@@ -166,7 +166,7 @@ def read_study(b: Builder, c: Checker, m: Map, path: str, modality: str) -> Stud
 
 
 def _finding(
-    b: Builder, c: Checker, m: Map, path: str, study: str, modality: str, arms: dict[str, Arm], study_n: int | None
+    b: State, c: Checker, m: Map, path: str, study: str, modality: str, arms: dict[str, Arm], study_n: int | None
 ) -> Finding | None:
     c.known(
         m,
