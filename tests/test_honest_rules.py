@@ -611,7 +611,7 @@ SOURCE_GAPS = {
     "jclinanesth-2022-cryoshock-case", "jgh-2017-y90-net-single-centre", "karzinoidtumore-de-ethanol",
     "kim-zimmerman-hong-jgo-review", "liver-metastases-qa", "ludwig-lsf-net-prospective", "mayo-2010",
     "memon-2012-net-y90", "middlesex-rfa-net-abdom-imaging", "bjs-2009-hae-midgut-carcinoid", "net-liver-metastases-consensus-2015",
-    "nhse-sirt-commissioning", "nice-ipg786-overview-2023", "reliasmedia-memon-commentary", "sposito-2017",
+    "nhse-sirt-commissioning", "nice-ipg786-overview-2023", "pancreas-2018-captemy90", "reliasmedia-memon-commentary", "sposito-2017",
     "surgical-mwa-397-nelm", "taner-2013", "torzilli-pei-review", "two-step-det-lm-2008", "unos-net-lt-2011", "vinzant-2021",
     "world-j-surg-2001-net-ablation-review",
 }  # fmt: skip
