@@ -602,7 +602,7 @@ def test_the_complete_example_in_evidence_readme_validates(nelm, tmp_path):
 # Every cited source whose page gives no author (or corporate author) or no year: each is listed in
 # curation/README.md ("Bibliography gaps"), so that a new gap fails here and a filled one is removed.
 SOURCE_GAPS = {
-    "ahbps-2022-netlm-extent", "ann-intern-med-1988-islet-embolization", "apjco-2016-hae-net",
+    "ahbps-2022-netlm-extent", "ajco-2012-resection-cryo-nenhm", "ann-intern-med-1988-islet-embolization", "apjco-2016-hae-net",
     "bcbs-cryo-liver-policy", "cancer-1995-cryotherapy-net", "carcinoids-de-ethanol",
     "clevelandclinic-nelm-ablation-outcomes", "ddi-2021-tare-mnet-review", "digestion-2003-tace",
     "dir-2015-resin-netlm", "eurjradiol-2018-y90-net-sr", "expert-rev-unresectable-netlm-2012",
