@@ -187,7 +187,9 @@ def _pages(html_path: Path, tmp_path: Path) -> int:
 
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])
-@pytest.mark.parametrize("pair", [("tace", "rfa"), ("embolization", "tace"), ("tace", "radioembolization")])
+@pytest.mark.parametrize(
+    "pair", [("tace", "rfa"), ("embolization", "tace"), ("tace", "radioembolization"), ("embolization", "resection")]
+)
 def test_two_modalities_without_a_profile_print_on_one_page(nelm, tmp_path, paper, pair):
     path = tmp_path / f"{'-'.join(pair)}-{paper}.html"
     assert nelm("brief", *pair, "-f", "html", "--paper", paper, "-o", str(path), evidence=None).code == 0

@@ -12,9 +12,9 @@ from nelm.render.output import printable
 PAPER = {"a4": "A4", "letter": "letter"}
 
 CSS = """
-@page { size: %(paper)s; margin: 10mm 11mm; }
+@page { size: %(paper)s; margin: 9mm 11mm; }
 * { box-sizing: border-box; }
-body { font: 8.1pt/1.25 "Helvetica Neue", Arial, "Liberation Sans", sans-serif; color: #111; margin: 0 auto;
+body { font: 8pt/1.23 "Helvetica Neue", Arial, "Liberation Sans", sans-serif; color: #111; margin: 0 auto;
        max-width: 190mm; padding: 4mm 0; }
 h1 { font-size: 13pt; margin: 0 0 1mm; }
 h2 { font-size: 9.6pt; margin: 3mm 0 1mm; border-bottom: 0.4pt solid #888; }
@@ -23,7 +23,7 @@ ul { padding-left: 4mm; }
 li { margin: 0.4mm 0; }
 .meta { color: #444; }
 table { border-collapse: collapse; width: 100%%; table-layout: fixed; }
-th, td { border: 0.4pt solid #999; padding: 0.6mm 1.2mm; vertical-align: top; text-align: left;
+th, td { border: 0.4pt solid #999; padding: 0.4mm 1.1mm; vertical-align: top; text-align: left;
          overflow-wrap: anywhere; }
 th { background: #eee; }
 td.label { font-weight: 600; }
@@ -34,7 +34,7 @@ th.outcome { width: 22mm; }
 .caution { color: #840; font-weight: 600; }
 .not-suitable { color: #a00; font-weight: 600; }
 .insufficient-information { color: #555; }
-.refs { font-size: 6.4pt; line-height: 1.16; padding-left: 5mm; column-count: 2; column-gap: 6mm; }
+.refs { font-size: 6.2pt; line-height: 1.13; padding-left: 5mm; column-count: 2; column-gap: 6mm; }
 .refs li { margin: 0 0 0.3mm; break-inside: avoid; }
 .disclaimer { font-size: 7.4pt; color: #333; border-left: 1.2pt solid #888; padding-left: 2mm; }
 sup { font-size: 6.2pt; }
