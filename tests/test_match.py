@@ -470,3 +470,10 @@ def test_show_lists_the_criteria_with_their_sources(nelm):
     doc = json.loads(nelm("show", "radioembolization", "-f", "json", evidence=None).stdout)
     rule = next(r for r in doc["results"][0]["criteria"] if r["rule"] == "y90-lung-shunt-over-20")
     assert rule["verdict"] == "not-suitable" and rule["sources"] == ["acar-2016-shunt-prrt-case"]
+
+
+def test_an_empty_profile_says_so_on_stderr_and_still_answers(nelm):
+    r = nelm("match", "-f", "json", evidence=None)
+    assert r.code == 0
+    assert r.stderr.startswith("nelm: no patient fields given")
+    assert {x["verdict"] for x in json.loads(r.stdout)["results"]} == {"insufficient-information"}

@@ -97,6 +97,8 @@ def match_cmd(
     results = match.match(ev, pat, mods or None)
     records = [match.record(ev, r) for r in results]
     page = out.output()
+    if not pat:
+        page.note("no patient fields given: every option needs more information (nelm match --help lists them)")
     if out.table(page) and not out.fields:
         from nelm.cli.pager import paged, terminal_height
         from nelm.render import match_text
