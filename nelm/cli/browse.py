@@ -76,25 +76,27 @@ def show_cmd(
     """One modality: summary, indications, contraindications, head-to-head results, one line per
     outcome, and the numbered references once at the end (NET-specific evidence unless --indirect)."""
     from nelm.analysis import browse, lookup
-    from nelm.render import show as profile
+    from nelm.analysis import page as show_page
 
     ev = load()
     m = lookup.resolve(ev, modality)
-    sections: tuple[str, ...] = profile.DEFAULT
+    sections: tuple[str, ...] = show_page.DEFAULT
     if section:
-        bad = [x for x in section if x not in profile.SECTIONS]
+        bad = [x for x in section if x not in show_page.SECTIONS]
         if bad:
-            raise UsageError(f"unknown section '{bad[0]}'", f"choose from: {', '.join(profile.SECTIONS)}")
-        sections = tuple(x for x in profile.SECTIONS if x in section)
+            raise UsageError(f"unknown section '{bad[0]}'", f"choose from: {', '.join(show_page.SECTIONS)}")
+        sections = tuple(x for x in show_page.SECTIONS if x in section)
         if "references" not in sections and sections != ("summary",):
             sections = (*sections, "references")
-    rows = profile.rows(ev, m, sections, indirect=indirect, flt=flt.study_filter())
+    rows = show_page.rows(ev, m, sections, indirect=indirect, flt=flt.study_filter())
     page = out.output()
     if out.table(page) and not out.fields:
         from nelm.cli.pager import paged, terminal_height
 
         with paged(page, terminal_height()):
-            profile.write(page, m, rows, page.table_width())
+            from nelm.render import show
+
+            show.write(page, m, rows, page.table_width())
         return
     cols = [Column("section", "Section"), Column("text", "Text"), Column("source", "Refs")]
     result = Result("show", cols, rows, m.name, json_rows=[browse.profile(ev, m)])
