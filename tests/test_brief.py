@@ -220,3 +220,16 @@ def test_readme_shows_the_current_match_and_brief(nelm):
     block = readme.split("`nelm brief tace rfa`:\n\n```markdown\n", 1)[1].split("```", 1)[0]
     assert block == nelm("brief", "tace", "rfa", env={"SOURCE_DATE_EPOCH": "1795996800"}, evidence=None).stdout
     assert "2026-11-30 · nelm" in block
+
+
+def test_a_summarising_cell_cites_its_figures_before_the_count_of_other_measures():
+    from nelm.analysis.brief import Citations, _cell, marks
+    from nelm.evidence.load import load
+
+    cites = Citations(load())
+    figures = [{"source": "kose-2019", "via": None}, {"source": "mazzaglia-2007", "via": None}]
+    pooled = {"figure": "pooled (random effects, 2 studies); +3 more", "pooled": {"k": 2}, "figures": figures}
+    text = _cell(cites, [pooled])
+    pieces = marks(text)
+    assert pieces[0] == ("pooled (random effects, 2 studies) ", [1, 2])
+    assert pieces[1] == ("; +3 more", [])

@@ -186,10 +186,7 @@ def _option(ev: Evidence, cites: Citations, r: Any, *, full: bool) -> Option:
 def _cell(cites: Citations, records: list[dict[str, Any]]) -> str:
     parts = []
     for rec in records:
-        if rec.get("pooled"):
-            keys = [(f["source"], f.get("via")) for f in rec["figures"]]
-            parts.append(f"{rec['figure']} {cites.cite(keys)}")
-        elif rec.get("figures"):  # a context line: the figures it summarises, then "+N more" measures
+        if rec.get("figures"):  # a pooled headline or a context line: cite what it summarises, then "+N more"
             keys = [(f["source"], f.get("via")) for f in rec["figures"]]
             text, more, tail = str(rec["figure"]).partition("; +")
             parts.append(f"{text} {cites.cite(keys)}{more}{tail}")
