@@ -100,7 +100,7 @@ def test_a_profile_adds_the_case_the_verdicts_and_this_patients_risks_first(nelm
 
 def test_with_a_profile_and_no_modality_the_brief_summarises_the_most_suitable(nelm):
     md = brief(nelm, "-p", WHIPPLE)
-    assert md.startswith("# Tumour-board brief: Y-90 vs ")
+    assert md.startswith("# Tumour-board brief: Liver transplantation vs Y-90")
     assert "The 2 most suitable options are summarised below" in md
 
 

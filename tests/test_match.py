@@ -38,8 +38,8 @@ EXPECTED = {
         "resection": ("insufficient-information", []),
         "rfa": ("insufficient-information", []),
         "tace": ("insufficient-information", []),
-        "radioembolization": ("insufficient-information", []),
         "transplant": ("insufficient-information", []),
+        "radioembolization": ("insufficient-information", []),
     },
     "cryo-small": {
         "cryoablation": ("candidate", ["cryo-under-4cm"]),
@@ -49,8 +49,8 @@ EXPECTED = {
         "microwave": ("insufficient-information", []),
         "resection": ("insufficient-information", []),
         "rfa": ("insufficient-information", []),
-        "radioembolization": ("insufficient-information", []),
         "transplant": ("insufficient-information", []),
+        "radioembolization": ("insufficient-information", []),
     },
     "empty": {
         "cryoablation": ("insufficient-information", []),
@@ -60,19 +60,19 @@ EXPECTED = {
         "resection": ("insufficient-information", []),
         "rfa": ("insufficient-information", []),
         "tace": ("insufficient-information", []),
-        "radioembolization": ("insufficient-information", []),
         "transplant": ("insufficient-information", []),
+        "radioembolization": ("insufficient-information", []),
     },
     "extrahepatic-transplant": {
         "microwave": ("candidate", ["mwa-unresectable"]),
         "rfa": ("candidate", ["rfa-unresectable"]),
         "embolization": ("caution", ["tae-unresectable", "tae-extrahepatic"]),
         "tace": ("caution", ["tace-unresectable", "tace-extrahepatic"]),
+        "transplant": ("caution", ["transplant-unresectable", "transplant-extrahepatic"]),
         "resection": ("caution", ["resection-unresectable", "resection-extrahepatic"]),
         "radioembolization": ("caution", ["y90-unresectable", "y90-extrahepatic"]),
         "cryoablation": ("insufficient-information", []),
         "ethanol-injection": ("insufficient-information", []),
-        "transplant": ("not-suitable", ["transplant-unresectable", "transplant-extrahepatic"]),
     },
     "good-reserve": {
         "embolization": ("candidate", ["tae-unresectable"]),
@@ -176,7 +176,6 @@ EXPECTED = {
                 "transplant-unresectable",
                 "transplant-grade-3",
                 "transplant-ki67",
-                "transplant-pancreas",
                 "transplant-primary-in-place",
             ],
         ),
@@ -196,13 +195,13 @@ EXPECTED = {
         "ethanol-injection": ("insufficient-information", []),
     },
     "whipple-arterial": {
+        "transplant": ("candidate", ["transplant-unresectable"]),
         "radioembolization": ("candidate", ["y90-unresectable"]),
         "embolization": ("caution", ["tae-unresectable", "tae-bilioenteric-anastomosis"]),
         "microwave": ("caution", ["mwa-unresectable", "mwa-bilioenteric-anastomosis"]),
         "resection": ("caution", ["resection-unresectable"]),
         "rfa": ("caution", ["rfa-unresectable", "rfa-bilioenteric-anastomosis"]),
         "tace": ("caution", ["tace-unresectable", "tace-bilioenteric-anastomosis"]),
-        "transplant": ("caution", ["transplant-unresectable", "transplant-pancreas"]),
         "cryoablation": ("insufficient-information", []),
         "ethanol-injection": ("insufficient-information", []),
     },
@@ -374,7 +373,8 @@ def test_the_terminal_view_fits_80_columns_and_marks_each_reason(nelm):
     lines = r.stdout.splitlines()
     assert max(len(x) for x in lines) <= 80
     assert lines[0].startswith("Options for this patient")
-    assert "1. Radioembolization (Y-90, SIRT): CANDIDATE" in lines
+    assert "1. Liver transplantation: CANDIDATE" in lines
+    assert "2. Radioembolization (Y-90, SIRT): CANDIDATE" in lines
     assert any(x.strip().startswith("! [bilioenteric_anastomosis: yes]") for x in lines)
 
 
