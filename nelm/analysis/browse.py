@@ -10,7 +10,7 @@ from nelm.analysis.figures import (
     figure_record,
     figure_text,
     reference,
-    source_label,
+    source_labels,
     vancouver,
 )
 from nelm.analysis.filters import StudyFilter, _passes, tumor_set, tumor_share
@@ -44,14 +44,13 @@ def list_rows(ev: Evidence) -> list[dict[str, Any]]:
 
 # -- show ------------------------------------------------------------------------------------
 def item_record(ev: Evidence, item: Item) -> dict[str, Any]:
-    cites = [source_label(ev.sources[s]) if s in ev.sources else s for s in item.sources]
     return {
         "text": item.text,
         "kind": item.kind,
         "topic": item.topic,
         "grade": item.grade,
         "sources": list(item.sources),
-        "citation": "; ".join(cites) + (f" {item.cites}" if item.cites else ""),
+        "citation": source_labels(ev, item.sources) + (f" {item.cites}" if item.cites else ""),
         "location": str(item.loc) if item.loc else None,
     }
 

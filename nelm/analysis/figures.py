@@ -91,6 +91,11 @@ def source_label(src: Source) -> str:
     return f"{src.label}, {src.type.replace('-', ' ')}"
 
 
+def source_labels(ev: Evidence, source_ids: tuple[str, ...] | list[str]) -> str:
+    """'Chen 2018; Lv 2016': the labels of several sources (an unknown id as itself)."""
+    return "; ".join(source_label(ev.sources[s]) if s in ev.sources else s for s in source_ids)
+
+
 _ORIGIN = {
     "primary-diagnosis": "from diagnosis",
     "metastasis-diagnosis": "from liver metastases",

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nelm.evidence.model import Criterion, Evidence, Modality
-from nelm.evidence.patient import BY_NAME, FIELDS, Profile
+from nelm.evidence.patient import FIELDS, Profile
 
 # Most suitable first; the order of `nelm match`.
 VERDICTS = ("candidate", "caution", "insufficient-information", "not-suitable")
 NO_RULES = "no selection criteria from a guideline, consensus or study are recorded for this option"
+NO_MATCH = "no criterion applies to this profile"
 
 
 @dataclass
@@ -82,18 +83,12 @@ def risks(ev: Evidence, m: Modality, profile: Profile) -> list[dict[str, Any]]:
     modality's criteria concerns it."""
     from nelm.analysis.browse import item_record
     from nelm.analysis.figures import comparison_record, figure_record
+    from nelm.analysis.lookup import comparisons, findings
 
     out = []
     for fid in applicable_factors(ev, profile):
-        figures: list[dict[str, Any]] = []
-        for mod in ev.modalities.values():
-            for s in mod.studies:
-                for f in s.findings:
-                    if f.factor == fid and m.id in f.modalities:
-                        figures.append(figure_record(ev, s, f))
-                for c in s.comparisons:
-                    if c.factor == fid and m.id in c.modalities:
-                        figures.append(comparison_record(ev, s, c))
+        figures = [figure_record(ev, s, f) for s, f in findings(ev, m.id) if f.factor == fid]
+        figures += [comparison_record(ev, s, c) for s, c in comparisons(ev, m.id) if c.factor == fid]
         figures.sort(key=lambda r: bool(r.get("indirect")))
         statements = [item_record(ev, i) for i in m.statements if fid in i.factors]
         factor = ev.factors[fid]
@@ -103,7 +98,7 @@ def risks(ev: Evidence, m: Modality, profile: Profile) -> list[dict[str, Any]]:
         out.append(
             {
                 "factor": fid,
-                "label": ev.factors[fid].label,
+                "label": factor.label,
                 "net_data": any(not r.get("indirect") for r in figures),
                 "figures": figures,
                 "statements": statements,
@@ -113,28 +108,15 @@ def risks(ev: Evidence, m: Modality, profile: Profile) -> list[dict[str, Any]]:
 
 
 def describe(profile: Profile) -> list[str]:
-    """The profile as 'field: value unit' lines, in the documented order."""
+    """The profile as 'field: value unit' lines ('burden_pct: 30%'), in the documented order."""
     lines = []
     for f in FIELDS:
         if f.name in profile:
             v = profile[f.name]
             value = f"{v:g}" if isinstance(v, (int, float)) else str(v)
-            unit = f" {f.unit}" if f.unit and f.unit not in ("count", "0-4") else ""
-            lines.append(f"{f.name}: {value}{'' if unit == ' %' else unit}{'%' if unit == ' %' else ''}")
+            unit = f.unit if f.unit == "%" else f" {f.unit}" if f.unit else ""
+            lines.append(f"{f.name}: {value}{unit}")
     return lines
-
-
-def field_meaning(name: str) -> str:
-    f = BY_NAME[name]
-    return f"{f.meaning} ({f.accepted()})"
-
-
-def citations(ev: Evidence, sources: tuple[str, ...]) -> str:
-    """'Chen 2018; Lv 2016': author-year labels, with the kind of a source that is neither
-    peer-reviewed nor guidance."""
-    from nelm.analysis.figures import source_label
-
-    return "; ".join(source_label(ev.sources[s]) if s in ev.sources else s for s in sources)
 
 
 def risk_lines(ev: Evidence, risk: dict[str, Any]) -> list[str]:
@@ -155,6 +137,8 @@ def risk_lines(ev: Evidence, risk: dict[str, Any]) -> list[str]:
 
 def record(ev: Evidence, result: Match) -> dict[str, Any]:
     """One modality's result as the JSON record of docs/json-schema.md."""
+    from nelm.analysis.figures import source_labels
+
     m = result.modality
     return {
         "modality": m.id,
@@ -168,7 +152,7 @@ def record(ev: Evidence, result: Match) -> dict[str, Any]:
                 "verdict": r.verdict,
                 "grade": r.grade,
                 "sources": list(r.sources),
-                "citation": citations(ev, r.sources),
+                "citation": source_labels(ev, r.sources),
                 "location": str(r.loc) if r.loc else None,
             }
             for r in result.fired
@@ -182,6 +166,7 @@ def record(ev: Evidence, result: Match) -> dict[str, Any]:
 
 def rows(ev: Evidence, results: list[Match]) -> list[dict[str, Any]]:
     """Flat rows for the tabular formats: one per reason, risk line or missing field."""
+    from nelm.analysis.figures import source_labels
     from nelm.analysis.lookup import short_name
 
     out: list[dict[str, Any]] = []
@@ -191,14 +176,13 @@ def rows(ev: Evidence, results: list[Match]) -> list[dict[str, Any]]:
             out.append({**base, "item": "reason", "text": NO_RULES, "citation": ""})
         for rule in r.fired:
             text = f"[{rule.when.text()}] {rule.reason}"
-            out.append({**base, "item": rule.verdict, "text": text, "citation": citations(ev, rule.sources)})
+            out.append({**base, "item": rule.verdict, "text": text, "citation": source_labels(ev, rule.sources)})
         for risk in r.risks:
             for line in risk_lines(ev, risk):
                 out.append({**base, "item": f"risk with {risk['label']}", "text": line, "citation": ""})
         for miss in r.missing:
             text = f"{miss['field']} unknown: could give {' or '.join(miss['could_give'])}"
             out.append({**base, "item": "missing", "text": text, "citation": ""})
-        if not (r.modality.criteria and (r.fired or r.risks or r.missing)):
-            if r.modality.criteria:
-                out.append({**base, "item": "reason", "text": "no criterion applies to this profile", "citation": ""})
+        if r.modality.criteria and not (r.fired or r.risks or r.missing):
+            out.append({**base, "item": "reason", "text": NO_MATCH, "citation": ""})
     return out

@@ -106,7 +106,7 @@ def match_cmd(
         shown = [
             dict(
                 rec,
-                no_reason=match.NO_RULES if not r.modality.criteria else "no criterion applies to this profile",
+                no_reason=match.NO_RULES if not r.modality.criteria else match.NO_MATCH,
                 risks=[dict(k, lines=match.risk_lines(ev, k)) for k in rec["risks"]],
             )
             for r, rec in zip(results, records, strict=True)
