@@ -58,14 +58,23 @@ class Citations:
     def sources(self, ids: tuple[str, ...] | list[str]) -> str:
         return self.cite([(s, None) for s in ids])
 
+    @staticmethod
+    def key(rec: dict[str, Any]) -> tuple[str, str | None]:
+        """A figure or comparison record's reference: its source, and the document read when another."""
+        via = rec.get("via")
+        return rec["source"], via if via != rec["source"] else None
+
+    def figures(self, records: list[dict[str, Any]]) -> str:
+        return self.cite([self.key(r) for r in records])
+
     def record(self, rec: dict[str, Any]) -> str:
         """A figure or comparison record's text with its author-year citation replaced by a marker."""
         text = str(rec["figure"])
         label = rec.get("citation")
-        mark = self.cite([(rec["source"], rec.get("via") if rec.get("via") != rec["source"] else None)])
+        mark = self.figures([rec])
         if label and label in text:
             head, _, tail = text.rpartition(label)
-            return head + mark.strip() + tail
+            return head + mark + tail
         return f"{text} {mark}"
 
     def references(self) -> list[str]:
@@ -84,7 +93,7 @@ class Citations:
 class Option:
     name: str
     verdict: str
-    reasons: list[str] = field(default_factory=list)  # "+ [field op value] reason <marks>"
+    reasons: list[str] = field(default_factory=list)  # "caution, field op value: reason <marks>"
     missing: list[str] = field(default_factory=list)
 
 
@@ -187,9 +196,8 @@ def _cell(cites: Citations, records: list[dict[str, Any]]) -> str:
     parts = []
     for rec in records:
         if rec.get("figures"):  # a pooled headline or a context line: cite what it summarises, then "+N more"
-            keys = [(f["source"], f.get("via")) for f in rec["figures"]]
             text, more, tail = str(rec["figure"]).partition("; +")
-            parts.append(f"{text} {cites.cite(keys)}{more}{tail}")
+            parts.append(f"{text} {cites.figures(rec['figures'])}{more}{tail}")
         elif rec.get("source"):
             parts.append(cites.record(rec))
         else:
@@ -228,7 +236,7 @@ def _head_to_head(ev: Evidence, cites: Citations, mods: list[Modality]) -> list[
             continue
         rec = comparison_record(ev, s, c)
         key = (s.id, rec["left"], rec["right"])
-        heads.setdefault(key, f"{rec['left']} vs {rec['right']} " + cites.record(dict(rec, figure=rec["citation"])))
+        heads.setdefault(key, f"{rec['left']} vs {rec['right']} {cites.figures([rec])}")
         lines.setdefault(key, []).append((_result(rec), rec["direction"] or ""))
     out = []
     for key, results in lines.items():
