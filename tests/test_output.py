@@ -255,6 +255,16 @@ def test_json_markdown_and_html_paths_do_not_import_rich(args):
     assert p.stdout.strip().splitlines()[-1] == "False", p.stderr
 
 
+def test_start_up_reads_no_yaml_although_the_patient_flags_are_built():
+    code = (
+        "import sys, io, contextlib; from nelm.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()): main(['--version'])\n"
+        "print(sorted(m for m in ('yaml', 'rich', 'nelm.evidence.yamlsafe') if m in sys.modules))"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.stdout.strip().splitlines()[-1] == "[]", p.stderr
+
+
 @pytest.mark.parametrize("width", ["20", "400"])
 def test_narrow_and_wide_terminals_keep_numbers(sh, width):
     r = sh("compare", "tace", "rfa", "-f", "table", env={"COLUMNS": width})

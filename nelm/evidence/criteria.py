@@ -5,14 +5,13 @@ reported with file, line and field like every other evidence problem; nothing is
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from nelm.evidence.model import Criterion
 from nelm.evidence.patient import ALL_OPS, BY_NAME, OPS, Condition
+from nelm.evidence.validate.checker import Checker, _items, _join
+from nelm.evidence.validate.vocabulary import ID
 from nelm.evidence.yamlsafe import Map
-
-if TYPE_CHECKING:
-    from nelm.evidence.validate.checker import Checker
 
 VERDICTS = ("candidate", "caution", "not-suitable")  # what a criterion can conclude
 # A rule rests on a guideline or consensus position or on a study (an original study, a systematic
@@ -24,8 +23,6 @@ CRITERION_KEYS = ("id", *CONDITION_KEYS, "verdict", "reason", "grade", "sources"
 
 def condition(c: Checker, m: Map, path: str) -> Condition | None:
     """The comparison a mapping describes, checked against the profile's fields and their kinds."""
-    from nelm.evidence.validate.checker import _join
-
     name = c.get(m, "field", path, "str", required=True)
     op = c.get(m, "op", path, "str", required=True, choices=ALL_OPS)
     if name is None or op is None:
@@ -62,13 +59,11 @@ def condition(c: Checker, m: Map, path: str) -> Condition | None:
 
 def criteria(c: Checker, root: Map, seen: dict[str, Any]) -> tuple[list[Criterion], list[tuple[str, int, str]]]:
     """A modality file's criteria, and (source id, line, path) of every source they cite."""
-    from nelm.evidence.validate.checker import _items, _join
-
     out: list[Criterion] = []
     refs: list[tuple[str, int, str]] = []
     for m, path in _items(c, root, "criteria", ""):
         c.known(m, path, CRITERION_KEYS)
-        cid = c.get(m, "id", path, "str", required=True, pattern=_id_pattern())
+        cid = c.get(m, "id", path, "str", required=True, pattern=ID)
         when = condition(c, m, path)
         verdict = c.get(m, "verdict", path, "str", required=True, choices=VERDICTS)
         reason = c.get(m, "reason", path, "str", required=True)
@@ -83,9 +78,3 @@ def criteria(c: Checker, root: Map, seen: dict[str, Any]) -> tuple[list[Criterio
             seen[cid] = rule.loc
             out.append(rule)
     return out, refs
-
-
-def _id_pattern() -> Any:
-    from nelm.evidence.validate.vocabulary import ID
-
-    return ID

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from nelm.errors import UsageError
-from nelm.evidence.yamlsafe import Invalid
 
 YES_NO = ("yes", "no")
 
@@ -88,7 +87,7 @@ OPS: dict[str, tuple[str, ...]] = {
     "choice": ("==", "in"),
     "yes-no": ("present", "absent"),
 }
-ALL_OPS = ("<", "<=", ">", ">=", "==", "in", "present", "absent")
+ALL_OPS = tuple(dict.fromkeys(op for ops in OPS.values() for op in ops))  # <, <=, >, >=, ==, in, present, absent
 
 
 class ProfileError(UsageError):
@@ -108,6 +107,8 @@ def parse_value(name: str, raw: Any, where: str = "") -> Answer | None:
             f"did you mean '{near}'?" if near else "see nelm match --help",
         )
     where = where or name
+    from nelm.evidence.yamlsafe import Invalid  # not at import: the flags are built at every start-up
+
     if isinstance(raw, Invalid):
         raw = raw.text
     bad = f"{where}: {raw!r} is not accepted; accepted: {f.accepted()}"
@@ -164,9 +165,8 @@ def read_profile(path: str) -> Profile:
     for key, raw in doc.items():
         if isinstance(raw, (yamlsafe.Map, yamlsafe.Seq)):
             raise ProfileError(f"{path}:{doc.lines[key]}: {key}: expected one value, got a list or mapping")
-        if str(key) not in BY_NAME:
-            parse_value(str(key), raw, f"{path}:{doc.lines[key]}")  # raises: unknown field
-        value = parse_value(str(key), raw, f"{path}:{doc.lines[key]}: {key}")
+        at = f"{path}:{doc.lines[key]}"
+        value = parse_value(str(key), raw, f"{at}: {key}" if str(key) in BY_NAME else at)
         if value is not None:
             profile[str(key)] = value
     return profile
