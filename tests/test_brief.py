@@ -233,3 +233,10 @@ def test_a_summarising_cell_cites_its_figures_before_the_count_of_other_measures
     pieces = marks(text)
     assert pieces[0] == ("pooled (random effects, 2 studies) ", [1, 2])
     assert pieces[1] == ("; +3 more", [])
+
+
+def test_no_forest_plot_when_the_brief_summarises_no_option(nelm):
+    pytest.importorskip("matplotlib")
+    page = brief(nelm, "--age", "30", "-f", "html", "--forest", "orr")  # no rule fires: no option chosen
+    assert "No option is a candidate for this profile" in page
+    assert "<svg" not in page

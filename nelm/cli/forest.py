@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -68,16 +68,7 @@ def forest_cmd(
         if fmt == "text":
             return
     if output is not None and groups:
-        from nelm.render.forest_image import PlotUnavailable, write_forest_image
-
-        try:
-            write_forest_image(groups, output)
-        except PlotUnavailable as e:
-            raise UsageError(str(e).split(":")[0], e.hint) from None
-        except ValueError as e:
-            raise UsageError(str(e)) from None
-        except OSError as e:
-            raise NelmError(f"cannot write {output}: {e.strerror or e}") from None
+        write_image(groups, output)
     if fmt == "json":
         from nelm.analysis.synthesis import pool_record
         from nelm.render import jsonout
@@ -92,3 +83,18 @@ def forest_cmd(
     width = terminal_width(out.stdout) if out.stdout_tty else 80
     text = "\n".join(forest_lines(groups, width=max(width, 60), unicode=unicode))
     out.stdout.write(text + ("\n" if text else ""))
+
+
+def write_image(groups: list[dict[str, Any]], path: Path) -> None:
+    """Write the forest plot as an image: a missing nelm[plot] extra or an unknown suffix is a
+    usage error, an unwritable file a data error."""
+    from nelm.render.forest_image import PlotUnavailable, write_forest_image
+
+    try:
+        write_forest_image(groups, path)
+    except PlotUnavailable as e:
+        raise UsageError(str(e).split(":")[0], e.hint) from None
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    except OSError as e:
+        raise NelmError(f"cannot write {path}: {e.strerror or e}") from None

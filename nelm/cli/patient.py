@@ -186,11 +186,8 @@ def brief_cmd(
     if fmt == "html":
         from nelm.render import brief_html
 
-        svg = (
-            _forest_svg(ev, forest, [m for m in ev.treatments if m.id in {i for i, _ in doc.modalities}])
-            if forest
-            else None
-        )
+        shown = {i for i, _ in doc.modalities}
+        svg = _forest_svg(ev, forest, [m for m in ev.treatments if m.id in shown]) if forest and shown else None
         text = brief_html.render(doc, paper, svg)
     else:
         from nelm.render import brief_md
@@ -211,7 +208,7 @@ def _forest_svg(ev: Any, outcome: str, mods: list[Any]) -> str | None:
     import tempfile
 
     from nelm.analysis import filters, lookup, summaries
-    from nelm.render.forest_image import PlotUnavailable, write_forest_image
+    from nelm.cli.forest import write_image
 
     oid = lookup.resolve_outcome(ev, outcome)
     groups = summaries.forest(ev, oid, mods, filters.StudyFilter(net_only=True))
@@ -219,9 +216,6 @@ def _forest_svg(ev: Any, outcome: str, mods: list[Any]) -> str | None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "forest.svg"
-        try:
-            write_forest_image(groups, path)
-        except PlotUnavailable as e:
-            raise UsageError(str(e).split(":")[0], e.hint) from None
+        write_image(groups, path)
         svg = path.read_text(encoding="utf-8")
     return svg[svg.index("<svg") :]
