@@ -39,11 +39,12 @@ def verdict_of(fired: list[Criterion]) -> str:
 
 def evaluate(m: Modality, profile: Profile) -> Match:
     """One modality's verdict, the rules that fired, and the unknown fields that could change it."""
-    fired = [r for r in m.criteria if r.when.holds(profile)]
+    held = [(r, r.when.holds(profile)) for r in m.criteria]
+    fired = [r for r, holds in held if holds]
     verdict = verdict_of(fired)
     missing: dict[str, dict[str, Any]] = {}
-    for r in m.criteria:
-        if r.when.holds(profile) is None and verdict_of([*fired, r]) != verdict:
+    for r, holds in held:
+        if holds is None and verdict_of([*fired, r]) != verdict:
             entry = missing.setdefault(r.when.field, {"field": r.when.field, "could_give": [], "rules": []})
             if r.verdict not in entry["could_give"]:
                 entry["could_give"].append(r.verdict)
